@@ -1,0 +1,11 @@
+"""Helpers for the course *Datasets and synthetic data generation* (Keras 3, MNIST).
+
+Notebooks stay short by calling into these modules, one concern each:
+``runtime`` (setup, seeds, modes), ``datasets`` (load, verify, split, feed),
+``plots`` (image grids), and the model, metric and widget modules added by
+later chapters. ``python -m helpers --help`` lists the command-line tools.
+"""
+
+from .runtime import by_mode, is_smoke, mode, setup  # noqa: F401
+
+__version__ = "0.1.0"
