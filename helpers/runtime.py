@@ -160,3 +160,23 @@ def setup(seed: int = 42, deterministic: bool = True, quiet: bool = False) -> di
             f"{device} · mode={info['mode']} · seed={seed} · data: {data}"
         )
     return info
+
+
+def colab_badge(notebook_path: str) -> str:
+    """Markdown for the 'Open in Colab' badge of ``chapters/<file>.ipynb``."""
+    repo = REPO_URL.removeprefix("https://github.com/")
+    url = f"https://colab.research.google.com/github/{repo}/blob/{REPO_BRANCH}/{notebook_path}"
+    return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
+
+
+#: The first code cell of every chapter, verbatim (a test checks it). In Colab it
+#: clones the course and installs its helpers; everywhere else it does nothing.
+COLAB_SETUP_CELL = f'''# Colab only: fetch the course and install its helpers (does nothing elsewhere).
+import os, subprocess, sys
+REPO_URL = "{REPO_URL}"
+if "google.colab" in sys.modules:
+    if not os.path.isdir("/content/course"):
+        subprocess.run(["git", "clone", "--depth", "1", REPO_URL, "/content/course"], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/course"], check=True)
+    sys.path.insert(0, "/content/course")
+    from google.colab import output; output.enable_custom_widget_manager()'''

@@ -1,0 +1,54 @@
+"""Registry of the course's generative models, for ``synth`` and ``bench``.
+
+Each model module declares ``RECIPES = {"name": Recipe(...)}``; this module
+collects them lazily, so importing the registry does not import TensorFlow
+models that a command does not use.
+
+A recipe's ``train(x_train, y_train, seconds, seed)`` gets uint8 images
+(N, 28, 28) and integer labels, trains a fresh model for at most ``seconds``
+of wall-clock time (``None``: its full-mode epochs) and returns the model;
+``generate(model, n, seed, labels=None)`` returns ``(x_uint8, y_or_None)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+# Modules that define RECIPES; a module that does not exist yet is skipped.
+MODEL_MODULES = (
+    "helpers.models.autoencoder",
+    "helpers.models.vae",
+    "helpers.models.gan",
+    "helpers.models.reference",
+)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    description: str
+    conditional: bool
+    train: Callable
+    generate: Callable
+
+
+def recipes() -> dict[str, Recipe]:
+    found = {}
+    for module_name in MODEL_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        found.update(getattr(module, "RECIPES", {}))
+    return found
+
+
+def get(name: str) -> Recipe:
+    available = recipes()
+    if name not in available:
+        raise KeyError(f"unknown model {name!r}; available: {', '.join(sorted(available)) or 'none yet'}")
+    return available[name]
