@@ -52,3 +52,31 @@ def get(name: str) -> Recipe:
     if name not in available:
         raise KeyError(f"unknown model {name!r}; available: {', '.join(sorted(available)) or 'none yet'}")
     return available[name]
+
+
+def trained(name: str, dataset: str = "mnist", seconds: float | None = None, seed: int = 0,
+            retrain: bool = False, verbose: bool = True):
+    """A trained model from the registry, cached as a ``.keras`` file.
+
+    The cache key is (model, dataset, seed, budget), so the CLI, the benchmark
+    and chapter 06 share models trained with the same settings instead of
+    training them again. ``retrain=True`` ignores the cache.
+    """
+    import keras
+
+    from .datasets import load
+    from .runtime import cache_dir
+
+    recipe = get(name)
+    budget = "full" if seconds is None else f"{seconds:g}s"
+    path = cache_dir("zoo") / f"{name}-{dataset}-seed{seed}-{budget}.keras"
+    if path.exists() and not retrain:
+        if verbose:
+            print(f"{name}: loaded cached model {path}")
+        return keras.saving.load_model(path)
+    (x_train, y_train), _ = load(dataset)
+    model = recipe.train(x_train, y_train, seconds=seconds, seed=seed)
+    tmp = path.with_name(path.stem + ".part.keras")
+    model.save(tmp)
+    tmp.replace(path)
+    return model
