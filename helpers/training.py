@@ -26,12 +26,11 @@ class TimeBudget(keras.callbacks.Callback):
         self.seconds = seconds
         self.start = None
         self.elapsed = 0.0
-        self.images_seen = 0
         self.epochs_done = 0.0
-        self._batches_per_epoch = None
 
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
+        self._epoch, self._batch = 0, 0
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch, self._batch = epoch, 0
@@ -42,14 +41,11 @@ class TimeBudget(keras.callbacks.Callback):
         if self.seconds is not None and self.elapsed >= self.seconds:
             self.model.stop_training = True
 
-    def on_epoch_end(self, epoch, logs=None):
-        self._batches_per_epoch = self._batch
-        self.epochs_done = epoch + 1.0
-
     def on_train_end(self, logs=None):
         self.elapsed = time.perf_counter() - self.start
-        if self._batches_per_epoch and self._batch < self._batches_per_epoch:
-            self.epochs_done = self._epoch + self._batch / self._batches_per_epoch
+        steps = (self.params or {}).get("steps")
+        # whole epochs finished plus the fraction of the interrupted one
+        self.epochs_done = self._epoch + (self._batch / steps if steps else 1.0)
 
 
 def model_path(name: str) -> Path:

@@ -1,0 +1,71 @@
+"""Modes, seeding (bitwise reproducibility on CPU), caches and the one-line setup."""
+
+import numpy as np
+import pytest
+
+from helpers import runtime
+
+
+def test_default_mode_is_full(monkeypatch):
+    monkeypatch.delenv(runtime.MODE_ENV, raising=False)
+    assert runtime.mode() == "full" and not runtime.is_smoke()
+    assert runtime.by_mode(full=20, smoke=1) == 20
+
+
+def test_smoke_mode_from_env(monkeypatch):
+    monkeypatch.setenv(runtime.MODE_ENV, " Smoke ")
+    assert runtime.is_smoke()
+    assert runtime.by_mode(full=20, smoke=1) == 1
+
+
+def test_unknown_mode_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv(runtime.MODE_ENV, "fast")
+    with pytest.raises(ValueError, match="COURSE_MODE='fast' is not a course mode; use one of full, smoke"):
+        runtime.mode()
+
+
+def test_cache_dir_is_per_mode(tmp_path, monkeypatch):
+    monkeypatch.setenv(runtime.CACHE_ENV, str(tmp_path))
+    monkeypatch.setenv(runtime.MODE_ENV, "smoke")
+    smoke = runtime.cache_dir("models")
+    monkeypatch.setenv(runtime.MODE_ENV, "full")
+    full = runtime.cache_dir("models")
+    assert smoke == tmp_path / "smoke" / "models" and full == tmp_path / "full" / "models"
+    assert smoke.is_dir() and full.is_dir()
+
+
+def _train_tiny_model(seed):
+    import keras
+
+    runtime.set_seed(seed)
+    x = np.random.rand(64, 8).astype("float32")
+    y = (x.sum(axis=1) > 4).astype("int32")
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dropout(0.3), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, batch_size=16, epochs=2, shuffle=True, verbose=0)
+    return [w.copy() for w in model.get_weights()]
+
+
+def test_same_seed_gives_bitwise_identical_weights():
+    first, second = _train_tiny_model(7), _train_tiny_model(7)
+    assert all(np.array_equal(a, b) for a, b in zip(first, second))
+    other = _train_tiny_model(8)
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other))
+
+
+def test_setup_prints_one_line_with_device_mode_and_data(capsys, monkeypatch, real_data_dir):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(real_data_dir))
+    monkeypatch.setenv(runtime.MODE_ENV, "smoke")
+    info = runtime.setup(seed=3)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1
+    assert "mode=smoke" in lines[0] and "seed=3" in lines[0] and "TF " in lines[0]
+    assert info["device"].startswith(("CPU, ", "GPU: ")) and info["device"] in lines[0]
+    assert str(real_data_dir) in info["data"]
+
+
+def test_colab_badge_points_at_the_file():
+    badge = runtime.colab_badge("chapters/00_start_here.ipynb")
+    repo = runtime.REPO_URL.removeprefix("https://github.com/")
+    assert f"colab.research.google.com/github/{repo}/blob/main/chapters/00_start_here.ipynb" in badge
