@@ -498,6 +498,7 @@ def evaluate_samples(x, y=None, dataset: str = "mnist", metrics=ALL_METRICS, n_r
     most 10,000; equal sizes keep the Fréchet distance comparable). The
     baselines (``*_real``) are real training images scored the same way at
     the same size. ``seconds`` holds each metric's wall-clock time.
+    ``verbose``: print progress (or pass a function that takes a message).
     """
     dataset = _canonical_dataset(dataset)
     unknown = set(metrics) - set(ALL_METRICS)
@@ -511,7 +512,9 @@ def evaluate_samples(x, y=None, dataset: str = "mnist", metrics=ALL_METRICS, n_r
     res = {"dataset": dataset, "n": n, "conditional": labels is not None, "seconds": seconds}
 
     def log(msg):
-        if verbose:
+        if callable(verbose):
+            verbose(msg)
+        elif verbose:
             print(msg, flush=True)
 
     t = time.perf_counter()

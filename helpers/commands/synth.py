@@ -1,0 +1,132 @@
+"""``python -m helpers synth``: turn a course model into a synthetic-data generator.
+
+    python -m helpers synth --model cvae --n 10000 --out samples.npz --seconds 120
+
+Trains the chosen model (or reuses its cached checkpoint, see
+``helpers.zoo.trained``), generates ``--n`` images in chunks while showing
+progress, and writes an ``.npz`` with ``x`` (uint8, N x 28 x 28), ``y`` (int64
+labels, conditional models only; classes balanced and shuffled) and ``meta``
+(a JSON string: model, dataset, seed, budget). The file is written to a
+temporary name in the same folder and renamed at the end, so a half-written
+file never appears under the final name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..cli import CommandError
+
+HELP = "train (or load) a course model and write N synthetic images to an .npz file"
+DATASETS = ("mnist", "fashion_mnist")
+CHUNK = 1000
+
+
+def add_arguments(parser):
+    parser.add_argument("--model", required=True, help="registry name, e.g. vae, cvae, dcgan, cgan "
+                        "(run with --model list to see those available)")
+    parser.add_argument("--n", type=int, default=10000, help="number of images to generate (default 10000)")
+    parser.add_argument("--out", required=True, help="output .npz file")
+    parser.add_argument("--seconds", type=float, default=None,
+                        help="wall-clock training budget in seconds (default: the model's full-mode epochs)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for training and sampling (default 0)")
+    parser.add_argument("--dataset", default="mnist", choices=DATASETS, help="training data (default mnist)")
+    parser.add_argument("--retrain", action="store_true", help="ignore a cached checkpoint and train again")
+
+
+def _status(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def balanced_labels(n: int, seed: int, num_classes: int = 10) -> np.ndarray:
+    """``n`` labels with every class equally often (up to one), in a seeded random order."""
+    labels = np.arange(n) % num_classes
+    np.random.default_rng(seed).shuffle(labels)
+    return labels.astype(np.int64)
+
+
+def _check_generated(x, y, n_expected: int, conditional: bool, name: str):
+    x = np.asarray(x)
+    if x.shape != (n_expected, 28, 28) or x.dtype != np.uint8:
+        raise CommandError(f"model {name!r} returned images of shape {x.shape} and dtype {x.dtype}; "
+                           f"expected ({n_expected}, 28, 28) uint8 (a bug in the model's recipe).")
+    if conditional and (y is None or np.shape(y) != (n_expected,)):
+        raise CommandError(f"conditional model {name!r} returned labels of shape {np.shape(y)}, "
+                           f"expected ({n_expected},) (a bug in the model's recipe).")
+    return x, (None if y is None else np.asarray(y, dtype=np.int64))
+
+
+def write_npz_atomic(path: Path, **arrays) -> None:
+    """``np.savez_compressed`` to a temporary file next to ``path``, then an atomic rename."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def run(args) -> int:
+    from .. import zoo
+
+    available = zoo.recipes()
+    if args.model == "list":
+        for name, recipe in sorted(available.items()):
+            print(f"{name:10s} {'conditional  ' if recipe.conditional else 'unconditional'}  {recipe.description}")
+        return 0
+    if args.model not in available:
+        raise CommandError(f"unknown model {args.model!r}; available: "
+                           f"{', '.join(sorted(available)) or 'none yet (no model modules found)'}")
+    if args.n <= 0:
+        raise CommandError(f"--n must be a positive number of images, got {args.n}")
+    if args.seconds is not None and not args.seconds > 0:
+        raise CommandError(f"--seconds must be a positive training budget, got {args.seconds:g}")
+    out = Path(args.out).expanduser()
+    if out.suffix != ".npz":
+        raise CommandError(f"--out must end in .npz (got {out.name!r}); e.g. --out samples.npz")
+    if not out.parent.is_dir():
+        raise CommandError(f"folder {out.parent} does not exist; create it or choose another --out")
+    if out.is_dir():
+        raise CommandError(f"--out {out} is a folder; give a file name ending in .npz")
+
+    recipe = available[args.model]
+    budget = "full-mode epochs" if args.seconds is None else f"a {args.seconds:g}-second budget"
+    _status(f"[1/3] {args.model}: training on {args.dataset} with {budget} (or loading its cached checkpoint)")
+    start = time.perf_counter()
+    model = zoo.trained(args.model, dataset=args.dataset, seconds=args.seconds, seed=args.seed,
+                        retrain=args.retrain)
+    _status(f"      ready after {time.perf_counter() - start:.1f} s")
+
+    labels = balanced_labels(args.n, args.seed) if recipe.conditional else None
+    xs, ys = [], []
+    start = time.perf_counter()
+    for i, lo in enumerate(range(0, args.n, CHUNK)):
+        hi = min(lo + CHUNK, args.n)
+        x, y = recipe.generate(model, hi - lo, seed=args.seed + i,
+                               labels=None if labels is None else labels[lo:hi])
+        x, y = _check_generated(x, y, hi - lo, recipe.conditional, args.model)
+        xs.append(x)
+        ys.append(y)
+        rate = hi / max(time.perf_counter() - start, 1e-9)
+        _status(f"[2/3] generated {hi:,}/{args.n:,} images ({rate:,.0f} images/s)")
+    x = np.concatenate(xs)
+    arrays = {"x": x}
+    if recipe.conditional:
+        arrays["y"] = np.concatenate(ys)
+    meta = {"model": args.model, "dataset": args.dataset, "seed": args.seed, "seconds": args.seconds,
+            "n": args.n, "conditional": recipe.conditional}
+    arrays["meta"] = np.array(json.dumps(meta))
+    write_npz_atomic(out, **arrays)
+    _status(f"[3/3] wrote {out} (x {x.shape} uint8" + (", y labels" if recipe.conditional else "") + ")")
+    print(out)
+    return 0
