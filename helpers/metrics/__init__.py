@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 DATASETS = ("mnist", "fashion_mnist")
 EVALUATOR_WIDTH = 32  # small_cnn width of the evaluator: ~430k parameters, ~1.7 MB of weights
 
@@ -370,13 +370,16 @@ def train_fixed_cnn(x, y, epochs: int = TSTR_EPOCHS, batch_size: int = TSTR_BATC
 
 
 def tstr(x_synthetic, y_synthetic, x_real_train, y_real_train, x_test, y_test,
-         epochs: int = TSTR_EPOCHS, batch_size: int = TSTR_BATCH_SIZE, seed: int = TSTR_SEED) -> dict:
+         epochs: int = TSTR_EPOCHS, batch_size: int = TSTR_BATCH_SIZE, seed: int = TSTR_SEED,
+         trtr_acc: float | None = None) -> dict:
     """Train-on-synthetic, test-on-real, beside train-on-real-test-on-real.
 
     The same fixed CNN is trained (a) on the labelled synthetic samples and
     (b) on as many real training images, drawn at random with ``seed``, then
     both are tested on the real test set. ``tstr_acc`` close to ``trtr_acc``
     means the synthetic data is as useful as the same amount of real data.
+    Pass ``trtr_acc`` from an earlier call with the same ``n`` and seed to
+    skip retraining on real data.
     """
     xs = as_images(x_synthetic, name="x_synthetic")
     ys = as_labels(y_synthetic, len(xs), name="y_synthetic")
@@ -389,7 +392,12 @@ def tstr(x_synthetic, y_synthetic, x_real_train, y_real_train, x_test, y_test,
         raise MetricsError(f"{n} synthetic samples but only {len(xr)} real training images to compare with.")
     idx = np.random.default_rng(seed).choice(len(xr), size=n, replace=False)
     results = {"tstr_n": n, "tstr_epochs": epochs}
-    for key, (x, y) in {"tstr_acc": (xs, ys), "trtr_acc": (xr[idx], yr[idx])}.items():
+    runs = {"tstr_acc": (xs, ys)}
+    if trtr_acc is None:
+        runs["trtr_acc"] = (xr[idx], yr[idx])
+    else:
+        results["trtr_acc"] = float(trtr_acc)
+    for key, (x, y) in runs.items():
         model = train_fixed_cnn(x, y, epochs=epochs, batch_size=batch_size, seed=seed)
         results[key] = float(model.evaluate(xt, yt, batch_size=1000, verbose=0)[1])
     return results
@@ -414,7 +422,7 @@ def nearest_neighbours(queries, reference, chunk: int = 256) -> tuple[np.ndarray
 
 
 def memorisation(x_samples, x_train, x_heldout, max_samples: int | None = 2000, n_pairs: int = 8,
-                 seed: int = 0) -> dict:
+                 seed: int = 0, heldout_distances=None) -> dict:
     """Are samples closer to training images than new real images are?
 
     For each sample, the pixel distance to its nearest training image; the
@@ -424,7 +432,8 @@ def memorisation(x_samples, x_train, x_heldout, max_samples: int | None = 2000, 
     fresh real data (no copying); near 0 means copies. ``copy_rate`` is the
     share of samples closer than the 1st percentile of held-out distances
     (about 0.01 when nothing is copied). ``pairs`` lists the closest
-    ``(sample_index, train_index, distance)`` for display.
+    ``(sample_index, train_index, distance)`` for display. Pass
+    ``heldout_distances`` from an earlier call to skip recomputing them.
     """
     xs = as_images(x_samples, name="x_samples")[..., 0]
     xt = as_images(x_train, name="x_train")[..., 0]
@@ -433,10 +442,11 @@ def memorisation(x_samples, x_train, x_heldout, max_samples: int | None = 2000, 
     sample_idx = np.arange(len(xs))
     if max_samples is not None and len(xs) > max_samples:
         sample_idx = np.sort(rng.choice(len(xs), max_samples, replace=False))
-    if max_samples is not None and len(xh) > max_samples:
+    if max_samples is not None and len(xh) > max_samples and heldout_distances is None:
         xh = xh[np.sort(rng.choice(len(xh), max_samples, replace=False))]
     d_sample, nn_sample = nearest_neighbours(xs[sample_idx], xt)
-    d_held, _ = nearest_neighbours(xh, xt)
+    d_held = (nearest_neighbours(xh, xt)[0] if heldout_distances is None
+              else np.asarray(heldout_distances, np.float64))
     med_held = float(np.median(d_held))
     order = np.argsort(d_sample)[:n_pairs]
     return {
@@ -468,6 +478,16 @@ def _real_features(dataset: str, split: str, n: int, seed: int):
     return evaluator(dataset).features_and_probs(x[idx])
 
 
+@lru_cache(maxsize=4)
+def _heldout_distances(dataset: str, max_samples: int, seed: int) -> np.ndarray:
+    """Nearest-training-image distances of held-out test images (the memorisation yardstick), cached."""
+    (x_train, _), (x_test, _) = _real(dataset)
+    idx = np.arange(len(x_test))
+    if max_samples is not None and len(x_test) > max_samples:
+        idx = np.sort(np.random.default_rng(seed + 1).choice(len(x_test), max_samples, replace=False))
+    return nearest_neighbours(as_images(x_test[idx])[..., 0], as_images(x_train)[..., 0])[0]
+
+
 def real_baseline(dataset: str = "mnist", n: int = 10000, seed: int = 0) -> dict:
     """Scores of *real* data, the yardstick for every sample score.
 
@@ -484,6 +504,7 @@ def real_baseline(dataset: str = "mnist", n: int = 10000, seed: int = 0) -> dict
 
 
 # --------------------------------------------------------------------------- everything at once
+_TRTR_CACHE: dict = {}  # (dataset, n, epochs, seed) -> accuracy of the fixed CNN on n real images
 ALL_METRICS = ("frechet", "precision_recall", "classifier_score", "label_fidelity", "memorisation", "tstr")
 
 
@@ -553,14 +574,19 @@ def evaluate_samples(x, y=None, dataset: str = "mnist", metrics=ALL_METRICS, n_r
     if "memorisation" in metrics:
         t = time.perf_counter()
         (x_train, _), (x_test, _) = _real(dataset)
-        res.update(memorisation(images, x_train, x_test, max_samples=memorisation_samples, seed=seed))
+        held = _heldout_distances(dataset, memorisation_samples, seed)
+        res.update(memorisation(images, x_train, x_test, max_samples=memorisation_samples, seed=seed,
+                                heldout_distances=held))
         seconds["memorisation"] = time.perf_counter() - t
         log(f"memorisation ratio {res['memorisation_ratio']:.3f}")
     if "tstr" in metrics and labels is not None:
         t = time.perf_counter()
         (x_train, y_train), (x_test, y_test) = _real(dataset)
         log(f"TSTR: training the fixed CNN on {n} synthetic and {n} real images ({tstr_epochs} epochs each)")
-        res.update(tstr(images, labels, x_train, y_train, x_test, y_test, epochs=tstr_epochs, seed=seed))
+        key = (dataset, n, tstr_epochs, seed)
+        res.update(tstr(images, labels, x_train, y_train, x_test, y_test, epochs=tstr_epochs, seed=seed,
+                        trtr_acc=_TRTR_CACHE.get(key)))
+        _TRTR_CACHE[key] = res["trtr_acc"]
         seconds["tstr"] = time.perf_counter() - t
     return res
 
