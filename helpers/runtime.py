@@ -178,5 +178,4 @@ if "google.colab" in sys.modules:
     if not os.path.isdir("/content/course"):
         subprocess.run(["git", "clone", "--depth", "1", REPO_URL, "/content/course"], check=True)
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/course"], check=True)
-    sys.path.insert(0, "/content/course")
-    from google.colab import output; output.enable_custom_widget_manager()'''
+    sys.path.insert(0, "/content/course")'''
