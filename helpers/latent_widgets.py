@@ -1,0 +1,219 @@
+"""Widgets for chapters 03-04: explore a latent space, inspect reconstructions, retrain and compare.
+
+Like :class:`helpers.widgets.DigitBrowser`, each class builds an ipywidgets
+panel (``.widget``), keeps its state in plain attributes and has methods that
+drive it programmatically, so tests (and "run all") work without clicks.
+
+* :class:`LatentExplorer` — sliders for ``z`` (and a class picker for a
+  conditional VAE); the decoded digit updates as you drag.
+* :class:`ReconstructionPicker` — pick a test image (and a noise level):
+  original, noisy input and reconstruction side by side, with the error.
+* :class:`RetrainPanel` — a few controls (latent size, noise, beta, ...) and a
+  button; each click trains a small model with those settings and adds a row
+  (numbers + images) so runs can be compared. Nothing trains until clicked.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+
+from .widgets import to_png
+
+
+def _strip(images, pad: int = 1) -> np.ndarray:
+    """Images (N, 28, 28[, 1]) side by side as one 2-D array."""
+    from .plots import tile
+
+    x = np.asarray(images, np.float32)
+    return tile(x, ncols=len(x), pad=pad, pad_value=0.0)
+
+
+class LatentExplorer:
+    """Sliders for the first ``dims`` latent coordinates -> ``decode(z, label)`` shown live.
+
+    ``decode(z, label)`` takes one latent vector (latent_dim,) and a label (or
+    None) and returns one image in [0, 1]. Coordinates without a slider stay
+    at 0 (the prior's mean). With ``num_classes > 0`` a class picker appears.
+    """
+
+    def __init__(self, decode, latent_dim: int, num_classes: int = 0, dims: int = 4,
+                 limit: float = 3.0, class_names=None, scale: int = 8):
+        import ipywidgets as w
+
+        if latent_dim < 1:
+            raise ValueError(f"latent_dim must be >= 1, got {latent_dim}")
+        self.decode, self.latent_dim, self.num_classes = decode, int(latent_dim), int(num_classes)
+        self.scale = scale
+        self.z = np.zeros(self.latent_dim, np.float32)
+        n = min(int(dims), self.latent_dim)
+        self.sliders = [w.FloatSlider(value=0.0, min=-limit, max=limit, step=0.1, description=f"z[{i}]",
+                                      continuous_update=True) for i in range(n)]
+        for i, s in enumerate(self.sliders):
+            s.observe(lambda change, i=i: self._on_slider(i, change["new"]), names="value")
+        controls = list(self.sliders)
+        self.class_picker = None
+        if self.num_classes:
+            names = list(class_names) if class_names is not None else [str(c) for c in range(num_classes)]
+            self.class_picker = w.Dropdown(options=[(f"{c}: {nm}", c) for c, nm in enumerate(names)],
+                                           value=0, description="class")
+            self.class_picker.observe(lambda _: self._render(), names="value")
+            controls = [self.class_picker] + controls
+        self.image = w.Image(format="png", width=28 * scale, height=28 * scale)
+        self.caption = w.HTML()
+        self.widget = w.HBox([w.VBox(controls), w.VBox([self.image, self.caption])])
+        self.current = None
+        self._render()
+
+    @classmethod
+    def from_model(cls, model, **kwargs):
+        """Explorer for a :class:`helpers.models.vae.VAE` / ``ConditionalVAE`` (or anything with
+        ``latent_dim``, ``num_classes`` and ``decode_batched(z, labels)``)."""
+        num_classes = int(getattr(model, "num_classes", 0))
+
+        def decode(z, label):
+            labels = None if label is None else np.array([label])
+            return model.decode_batched(z[None], labels)[0]
+
+        return cls(decode, model.latent_dim, num_classes=num_classes, **kwargs)
+
+    @property
+    def label(self):
+        return None if self.class_picker is None else int(self.class_picker.value)
+
+    def _on_slider(self, i, value):
+        self.z[i] = value
+        self._render()
+
+    def _render(self):
+        self.current = np.asarray(self.decode(self.z.copy(), self.label), np.float32)
+        self.image.value = to_png(self.current, scale=self.scale // 2 or 1, vmin=0.0, vmax=1.0)
+        shown = ", ".join(f"{v:+.1f}" for v in self.z[: len(self.sliders)])
+        extra = f" · class <b>{self.label}</b>" if self.label is not None else ""
+        self.caption.value = f"z = ({shown}{', 0 …' if self.latent_dim > len(self.sliders) else ''}){extra}"
+
+    def set(self, z=None, label=None):
+        """Move sliders to ``z`` (first ``len(z)`` coordinates) and/or pick ``label``; returns self."""
+        if label is not None:
+            if self.class_picker is None:
+                raise ValueError("this explorer is unconditional: there is no class to pick")
+            self.class_picker.value = int(label)
+        if z is not None:
+            for s, v in zip(self.sliders, np.asarray(z, np.float32), strict=False):
+                s.value = float(np.clip(v, s.min, s.max))
+        return self
+
+
+class ReconstructionPicker:
+    """Pick a test image by index (and a noise level): input, noisy input, reconstruction.
+
+    ``reconstruct(x_batch)`` maps (N, 28, 28, 1) floats to reconstructions. With
+    ``noise`` > 0 the image is corrupted by Gaussian noise (fixed seed per
+    index) before reconstruction: try it with a denoising autoencoder.
+    """
+
+    def __init__(self, x, reconstruct, y=None, max_noise: float = 0.0, scale: int = 6, seed: int = 0):
+        import ipywidgets as w
+
+        self.x = np.asarray(x, np.float32)
+        if self.x.ndim == 3:
+            self.x = self.x[..., None]
+        self.y = None if y is None else np.asarray(y)
+        self.reconstruct, self.scale, self.seed = reconstruct, scale, seed
+        self.index_slider = w.IntSlider(value=0, min=0, max=len(self.x) - 1, description="image")
+        self.noise_slider = w.FloatSlider(value=0.0, min=0.0, max=max(max_noise, 0.0), step=0.05,
+                                          description="noise σ", disabled=max_noise <= 0)
+        self.image = w.Image(format="png")
+        self.caption = w.HTML()
+        for s in (self.index_slider, self.noise_slider):
+            s.observe(lambda _: self._render(), names="value")
+        self.widget = w.VBox([w.HBox([self.index_slider, self.noise_slider]), self.image, self.caption])
+        self.mse = None
+        self._render()
+
+    def noisy_input(self) -> np.ndarray:
+        x = self.x[self.index_slider.value]
+        std = float(self.noise_slider.value)
+        if std <= 0:
+            return x
+        rng = np.random.default_rng(self.seed + int(self.index_slider.value))
+        return np.clip(x + std * rng.standard_normal(x.shape).astype(np.float32), 0.0, 1.0)
+
+    def _render(self):
+        i = int(self.index_slider.value)
+        x_in = self.noisy_input()
+        self.reconstruction = np.asarray(self.reconstruct(x_in[None]), np.float32)[0]
+        self.mse = float(np.mean((self.reconstruction - self.x[i]) ** 2))
+        panels = [self.x[i], x_in, self.reconstruction] if self.noise_slider.value > 0 else \
+            [self.x[i], self.reconstruction]
+        self.image.value = to_png(_strip(panels), scale=self.scale // 2 or 1, vmin=0.0, vmax=1.0)
+        label = "" if self.y is None else f" · label {int(self.y[i])}"
+        what = "original · noisy input · reconstruction" if self.noise_slider.value > 0 else \
+            "original · reconstruction"
+        self.caption.value = f"{what} · image {i}{label} · MSE vs original <b>{self.mse:.4f}</b>"
+
+    def show(self, index: int, noise: float | None = None):
+        """Display image ``index`` (and set the noise level); returns self."""
+        if noise is not None:
+            self.noise_slider.value = noise
+        self.index_slider.value = int(index)
+        return self
+
+
+class RetrainPanel:
+    """Controls + a "Train" button; each run's numbers and images are added to a comparison list.
+
+    ``train(**values)`` gets the controls' current values by name and returns
+    ``{"metrics": {name: number}, "images": {title: images (N, 28, 28[, 1])}}``.
+    A click (or :meth:`run`) trains once; nothing trains on construction, so a
+    notebook cell holding the panel is cheap when nobody clicks.
+    """
+
+    def __init__(self, train, controls: dict, button_text: str = "Train and compare", scale: int = 2):
+        import ipywidgets as w
+
+        if not controls:
+            raise ValueError("RetrainPanel needs at least one control")
+        self.train, self.controls, self.scale = train, dict(controls), scale
+        for name, control in self.controls.items():
+            control.description = control.description or name
+        self.button = w.Button(description=button_text, button_style="primary")
+        self.button.on_click(lambda _: self.run())
+        self.status = w.HTML("Pick settings and click the button: each click trains one model.")
+        self.rows = w.VBox()
+        self.results: list[dict] = []
+        self.widget = w.VBox([w.HBox(list(self.controls.values()) + [self.button]), self.status, self.rows])
+
+    def values(self) -> dict:
+        return {name: control.value for name, control in self.controls.items()}
+
+    def run(self, **overrides) -> dict:
+        """Train with the controls' values (``overrides`` move the controls first); return the result."""
+        import ipywidgets as w
+
+        for name, value in overrides.items():
+            if name not in self.controls:
+                raise KeyError(f"no control named {name!r}; controls: {', '.join(self.controls)}")
+            self.controls[name].value = value
+        values = self.values()
+        settings = ", ".join(f"{k}={v}" for k, v in values.items())
+        self.status.value = f"training with {html.escape(settings)} …"
+        self.button.disabled = True
+        try:
+            result = self.train(**values)
+        finally:
+            self.button.disabled = False
+        result = {"settings": values, "metrics": dict(result.get("metrics", {})),
+                  "images": dict(result.get("images", {}))}
+        self.results.append(result)
+        numbers = " · ".join(f"{k} <b>{v:.4g}</b>" if isinstance(v, (int, float)) else f"{k} {v}"
+                             for k, v in result["metrics"].items())
+        children = [w.HTML(f"<b>run {len(self.results)}</b>: {html.escape(settings)} → {numbers}")]
+        for title, images in result["images"].items():
+            children.append(w.HBox([w.HTML(f"{html.escape(title)}&nbsp;"),
+                                    w.Image(value=to_png(_strip(images), scale=self.scale, vmin=0.0, vmax=1.0),
+                                            format="png")]))
+        self.rows.children = tuple(self.rows.children) + (w.VBox(children),)
+        self.status.value = f"done: run {len(self.results)} ({html.escape(settings)})."
+        return result
