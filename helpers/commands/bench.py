@@ -1,0 +1,60 @@
+"""``python -m helpers bench``: train every model for the same wall-clock budget and score it.
+
+``make bench`` runs ``python -m helpers bench --seconds 300``. See
+:mod:`helpers.bench` for what is measured and where the results go.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+
+HELP = "train each generative model for S seconds, score its samples, write benchmarks/RESULTS.md"
+
+
+def add_arguments(parser):
+    from ..bench import DEFAULT_MODELS, DEFAULT_N, DEFAULT_SECONDS
+
+    parser.add_argument("--seconds", type=float, default=DEFAULT_SECONDS,
+                        help=f"wall-clock training budget per model (default {DEFAULT_SECONDS:g})")
+    parser.add_argument("--models", default=",".join(DEFAULT_MODELS),
+                        help="comma-separated registry names (default: %(default)s)")
+    parser.add_argument("--n", type=int, default=DEFAULT_N,
+                        help=f"samples drawn and scored per model (default {DEFAULT_N})")
+    parser.add_argument("--seed", type=int, default=0, help="seed for training and sampling (default 0)")
+    parser.add_argument("--dataset", default="mnist", choices=("mnist", "fashion_mnist"))
+    parser.add_argument("--out", default="benchmarks",
+                        help="folder for results-<time>.json, latest.json and RESULTS.md (default benchmarks/)")
+    parser.add_argument("--label", default="",
+                        help='a note printed at the top of RESULTS.md, e.g. "smoke run, not the 300-s result"')
+
+
+def run(args) -> int:
+    from .. import bench
+    from ..cli import CommandError
+    from ..runtime import mode
+
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    if not models:
+        raise CommandError("--models is empty; name at least one model, e.g. --models vae,cgan")
+    if args.seconds <= 0:
+        raise CommandError(f"--seconds must be positive, got {args.seconds:g}")
+    if args.n < 20:
+        raise CommandError(f"--n must be at least 20 samples (precision/recall and Fréchet need them), got {args.n}")
+    if args.n > 60000:
+        raise CommandError(f"--n must be at most 60,000 (TSTR compares with as many real images), got {args.n}")
+    if mode() != "full":
+        print(f"note: COURSE_MODE={mode()}; the targets are defined for full mode", file=sys.stderr)
+    # The full command with every setting spelled out, so RESULTS.md says how to reproduce the run.
+    command = (f"python -m helpers bench --seconds {args.seconds:g} --models {','.join(models)} --n {args.n} "
+               f"--seed {args.seed} --dataset {args.dataset} --out {shlex.quote(args.out)}")
+    results = bench.run_bench(models, seconds=args.seconds, n=args.n, seed=args.seed, dataset=args.dataset,
+                              out_dir=args.out, label=args.label, command=command)
+    print()
+    print(bench.markdown_table(results))
+    failed = [r["model"] for r in results["results"] if r["status"] == "error"]
+    if failed:
+        print(f"error: {len(failed)} model(s) failed: {', '.join(failed)} (details in {args.out}/latest.json)",
+              file=sys.stderr)
+        return 1
+    return 0
