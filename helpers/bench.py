@@ -184,22 +184,47 @@ def _capture_time_budgets():
 
     Recipes return only the trained model; their TimeBudget callbacks know the
     training time and epochs, so the benchmark listens to them instead of
-    asking every model module to report.
+    asking every model module to report. Each captured budget also counts its
+    batches and notes when the first one ended (graph tracing happens there),
+    which gives the steady-state throughput.
     """
     from .training import TimeBudget
 
     created = []
-    original = TimeBudget.__init__
+    original_init, original_batch_end = TimeBudget.__init__, TimeBudget.on_train_batch_end
 
     def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
+        original_init(self, *args, **kwargs)
+        self.bench_batches, self.bench_first_batch_end = 0, None
         created.append(self)
 
-    TimeBudget.__init__ = init
+    def on_train_batch_end(self, batch, logs=None):
+        original_batch_end(self, batch, logs)
+        if hasattr(self, "bench_batches"):
+            self.bench_batches += 1
+            if self.bench_batches == 1:
+                self.bench_first_batch_end = self.elapsed
+
+    TimeBudget.__init__, TimeBudget.on_train_batch_end = init, on_train_batch_end
     try:
         yield created
     finally:
-        TimeBudget.__init__ = original
+        TimeBudget.__init__, TimeBudget.on_train_batch_end = original_init, original_batch_end
+
+
+def _steady_rate(budgets, n_train: int) -> tuple[float | None, float | None]:
+    """``(images/s after the first batch, seconds until the first batch ended)`` over all budgets."""
+    images = seconds = warmup = 0.0
+    for b in budgets:
+        batches, first = getattr(b, "bench_batches", 0), getattr(b, "bench_first_batch_end", None)
+        if batches < 2 or first is None:
+            continue
+        images += b.epochs_done * n_train * (batches - 1) / batches
+        seconds += b.elapsed - first
+        warmup += first
+    if seconds <= 0:
+        return None, None
+    return images / seconds, warmup
 
 
 def training_stats(model, budgets, wall_seconds: float, n_train: int) -> dict:
@@ -209,6 +234,10 @@ def training_stats(model, budgets, wall_seconds: float, n_train: int) -> dict:
        ``images_seen``) if the recipe recorded one;
     2. the TimeBudget callbacks the recipe used (images = epochs × training set);
     3. the wall-clock time of the whole ``train`` call, epochs unknown.
+
+    ``images_per_second`` covers the whole budget (first-step tracing
+    included: what a learner gets); ``steady_images_per_second`` leaves the
+    first batch out (what the model costs per image once running).
     """
     info = getattr(model, "train_info", None)
     if isinstance(info, dict) and info.get("seconds"):
@@ -224,10 +253,13 @@ def training_stats(model, budgets, wall_seconds: float, n_train: int) -> dict:
     else:
         seconds, epochs, images, source = wall_seconds, None, None, "wall clock of train()"
     rate = images / seconds if images is not None and seconds > 0 else None
+    steady, warmup = _steady_rate(budgets, n_train)
     return {"wall_seconds": round(wall_seconds, 2), "seconds": round(seconds, 2),
             "epochs_done": None if epochs is None else round(float(epochs), 3),
             "images_seen": None if images is None else int(round(images)),
-            "images_per_second": None if rate is None else round(rate, 1), "source": source}
+            "images_per_second": None if rate is None else round(rate, 1),
+            "steady_images_per_second": None if steady is None else round(steady, 1),
+            "first_batch_seconds": None if warmup is None else round(warmup, 2), "source": source}
 
 
 # --------------------------------------------------------------------------- model-specific metrics
@@ -263,18 +295,23 @@ def pca_mse(x_train, x_test, components: int) -> float:
 
 
 def ae_metrics(model, x_train, x_test) -> dict:
-    """Test reconstruction MSE of the autoencoder and of PCA with as many components as its latent size."""
-    from .datasets import to_float
+    """Test reconstruction MSE of the autoencoder and of PCA with as many components as its code.
 
-    x = to_float(x_test)
-    if hasattr(model, "reconstruct"):
-        recon = np.asarray(model.reconstruct(x))
-    else:
-        recon = np.asarray(model.predict(x, batch_size=500, verbose=0))
-    recon = recon.reshape(x.shape)
-    mse = float(np.mean((recon - x) ** 2))
+    Uses chapter 03's own functions (:func:`helpers.models.autoencoder.reconstruction_mse`
+    and its ``PCA``) when they exist, so the numbers match the chapter.
+    """
     latent = int(model.latent_dim)
-    baseline = pca_mse(x_train, x_test, latent)
+    try:
+        from .models.autoencoder import PCA, reconstruction_mse
+    except ImportError:
+        from .datasets import to_float
+
+        x = to_float(x_test)
+        mse = float(np.mean((np.asarray(model.predict(x, batch_size=500, verbose=0)).reshape(x.shape) - x) ** 2))
+        baseline = pca_mse(x_train, x_test, latent)
+    else:
+        mse = reconstruction_mse(model, x_test)
+        baseline = PCA().fit(x_train).mse(x_test, latent)
     return {"test_mse": mse, "pca_mse": baseline, "pca_over_ae": baseline / mse if mse > 0 else None,
             "latent_dim": latent}
 
@@ -505,12 +542,20 @@ def markdown_table(results: dict, samples_png: str | None = None) -> str:
     notes = []
     for row in results["results"]:
         name = f"`{row['model']}`" + (" (reference)" if row.get("kind") == "reference" else "")
-        if row["status"] != "ok":
-            what = "skipped" if row["status"] == "missing" else "**error**"
-            lines.append(f"| {name} | {what} |  |  |  |  |  |  |  |  |  | {_targets_cell(row)} |")
-            notes.append(f"`{row['model']}`: {row.get('note') or row.get('error')}")
+        tr, mt = row.get("train") or {}, row.get("metrics") or {}
+        rate = _fmt(tr.get("images_per_second"), ".0f")
+        if tr.get("steady_images_per_second") is not None:
+            rate += f" ({tr['steady_images_per_second']:.0f})"
+        if row["status"] == "missing":
+            lines.append(f"| {name} | skipped |  |  |  |  |  |  |  |  |  | {_targets_cell(row)} |")
+            notes.append(f"`{row['model']}`: {row.get('note')}")
             continue
-        tr, mt = row["train"], row["metrics"]
+        if row["status"] == "error":
+            stage = row.get("error", "").split(":", 1)[0]
+            lines.append(f"| {name} | {_fmt(tr.get('epochs_done'), '.2f')} | {rate if tr else ''} | "
+                         f"**error** ({stage}) |  |  |  |  |  |  |  | {_targets_cell(row)} |")
+            notes.append(f"`{row['model']}`: {row.get('error')}")
+            continue
         fd = f"{_fmt(mt.get('frechet_distance'), '.2f')} ({_fmt(mt.get('frechet_distance_real'), '.2f')})"
         tstr = (f"{_fmt(mt.get('tstr_acc'), percent=True)} ({_fmt(mt.get('trtr_acc'), percent=True)})"
                 if "tstr_acc" in mt else "–")
@@ -518,14 +563,15 @@ def markdown_table(results: dict, samples_png: str | None = None) -> str:
                 if "memorisation_ratio" in mt else "–")
         ratio = f"{mt['fd_ratio']:.1f}×" if mt.get("fd_ratio") is not None else "–"
         lines.append(
-            f"| {name} | {_fmt(tr.get('epochs_done'), '.2f')} | {_fmt(tr.get('images_per_second'), '.0f')} | "
+            f"| {name} | {_fmt(tr.get('epochs_done'), '.2f')} | {rate} | "
             f"{fd} | {ratio} | {_fmt(mt.get('precision'), '.3f')} | {_fmt(mt.get('recall'), '.3f')} | {tstr} | "
             f"{_fmt(mt.get('label_fidelity'), percent=True)} | {memo} | {_specific_cell(row)} | "
             f"{_targets_cell(row)} |")
     lines += [
         "",
-        "Columns: *Epochs* and *Train img/s* count real training images consumed per second of the "
-        "training budget (first-step graph tracing included). *Fréchet (real)*: Fréchet distance in the "
+        "Columns: *Epochs* completed in the budget. *Train img/s*: real training images consumed per "
+        "second over the whole budget (first-step graph tracing included), and in brackets once running "
+        "(first batch left out). *Fréchet (real)*: Fréchet distance in the "
         "course evaluator's feature space between the samples and as many real test images, with real "
         "training images scored the same way in brackets; *FD ratio* divides the two. *Precision/recall*: "
         "k-NN manifolds (Kynkäänniemi et al., 2019). *TSTR (real)*: the fixed CNN trained on the "

@@ -59,8 +59,40 @@ def test_training_stats_prefers_train_info_then_time_budgets_then_wall_clock():
     b.elapsed, b.epochs_done = 4.0, 1.5
     stats = bench.training_stats(object(), budgets, wall_seconds=6.0, n_train=100)
     assert (stats["seconds"], stats["epochs_done"], stats["images_per_second"]) == (4.0, 1.5, 37.5)
+    assert stats["steady_images_per_second"] is None  # no batches seen: no steady-state rate
     stats = bench.training_stats(object(), [], wall_seconds=6.0, n_train=100)
     assert stats["epochs_done"] is None and stats["seconds"] == 6.0 and stats["images_per_second"] is None
+
+
+def test_steady_rate_leaves_the_first_batch_out(monkeypatch):
+    import helpers.training as training
+
+    clock = iter([0.0, 10.0, 11.0, 12.0, 13.0])  # start; the first batch ends at 10 s (tracing), then 1 s each
+    monkeypatch.setattr(training.time, "perf_counter", lambda: next(clock))
+    with bench._capture_time_budgets() as budgets:
+        b = training.TimeBudget(None)
+        b.on_train_begin()
+        for i in range(4):
+            b.on_train_batch_end(i)
+    b.epochs_done = 1.0  # 4 batches = 1 epoch of 400 images
+    stats = bench.training_stats(object(), budgets, wall_seconds=14.0, n_train=400)
+    assert stats["images_per_second"] == pytest.approx(400 / 13.0, abs=0.1)
+    assert stats["steady_images_per_second"] == pytest.approx(100.0)  # 300 images in the last 3 s
+    assert stats["first_batch_seconds"] == 10.0
+
+
+def test_an_evaluation_error_keeps_the_training_numbers():
+    def broken(x, y):
+        raise FileNotFoundError("evaluator weights are missing")
+
+    row = bench.bench_model("cgan", REGISTRY["cgan"], DATA, 60, 20, 0, broken, log=lambda *_: None)
+    assert row["status"] == "error" and row["error"].startswith("evaluate: FileNotFoundError")
+    assert row["train"]["epochs_done"] == 2.0 and row["generate"]["n"] == 20
+    results = {"settings": {"seconds": 0.2, "n": 20, "seed": 0, "dataset": "mnist", "mode": "full",
+                            "n_train": 60}, "command": "x", "started_utc": "t", "total_seconds": 1.0,
+               "machine": bench.describe_machine(), "results": [row]}
+    line = next(x for x in bench.markdown_table(results).splitlines() if x.startswith("| `cgan`"))
+    assert line.startswith("| `cgan` | 2.00 |") and "**error** (evaluate)" in line
 
 
 def test_vae_metrics_reads_the_models_elbo_and_iw_nll():
@@ -86,7 +118,10 @@ def test_vae_metrics_reads_the_models_elbo_and_iw_nll():
 
 # ----------------------------------------------------------------------------- end to end
 class TinyModel:
-    """A 'generator' that is trained by a real Keras fit under a TimeBudget (so capture is exercised)."""
+    """A 'generator' trained by a real Keras fit under a TimeBudget (so capture is exercised).
+
+    Two epochs of one batch each: far inside the tests' budget, so the epoch count is exact.
+    """
 
     def __init__(self, mean):
         self.mean = mean
@@ -135,7 +170,7 @@ REGISTRY = {
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
-    results = bench.run_bench(["cgan", "vae", "dcgan", "ref_tfdocs_dcgan"], seconds=0.5, n=50, seed=3,
+    results = bench.run_bench(["cgan", "vae", "dcgan", "ref_tfdocs_dcgan"], seconds=60, n=50, seed=3,
                               out_dir=out, label="unit-test run", registry=REGISTRY, data=DATA,
                               evaluate=_fake_evaluate, command="python -m helpers bench --test",
                               log=lambda *_: None)
@@ -162,7 +197,7 @@ def test_training_and_metrics_are_recorded(run):
     assert row["metrics"]["tstr_acc"] == 0.955
     assert results["results"][3]["metrics"].get("tstr_acc") is None  # unconditional: no labels passed on
     assert results["frechet_real_vs_real_10k"] == 0.9
-    assert results["settings"] == {"seconds": 0.5, "n": 50, "seed": 3, "dataset": "mnist",
+    assert results["settings"] == {"seconds": 60.0, "n": 50, "seed": 3, "dataset": "mnist",
                                    "mode": results["settings"]["mode"],
                                    "models": ["cgan", "vae", "dcgan", "ref_tfdocs_dcgan"], "n_train": 60}
 
@@ -197,13 +232,13 @@ def test_markdown_table(run):
     _, out = run
     text = (out / "RESULTS.md").read_text()
     assert "> **unit-test run**" in text
-    assert "pass/miss below is indicative only" in text  # 0.5 s is not the targets' 300 s
+    assert "pass/miss below is indicative only" in text  # 60 s is not the targets' 300 s
     assert "`python -m helpers bench --test`" in text
     assert "Real-vs-real Fréchet baseline** (10k train vs 10k test): 0.900" in text
     cgan_line = next(line for line in text.splitlines() if line.startswith("| `cgan`"))
     assert "4.00 (1.00)" in cgan_line and "4.0×" in cgan_line and "95.5% (97.0%)" in cgan_line
     assert "label fidelity ≥ 97%: **miss**" in cgan_line and "FD ≤ 5× real: **pass**" in cgan_line
-    assert "| `vae` | skipped |" in text and "| `dcgan` | **error** |" in text
+    assert "| `vae` | skipped |" in text and "| `dcgan` | – |  | **error** (train) |" in text
     assert "`dcgan`: train: RuntimeError: out of ideas" in text
     assert "(reference)" in text and (out / "samples-latest.png").is_file()
     assert "![samples](samples-latest.png)" in text

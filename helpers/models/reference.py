@@ -287,7 +287,7 @@ def _fit(model, x, y, batch_size, epochs, seconds, verbose):
     return model
 
 
-def train_tfdocs_dcgan(x_train, y_train=None, seconds=None, seed=0, epochs=None, verbose="auto"):
+def train_tfdocs_dcgan(x_train, y_train=None, seconds=None, seed=0, epochs=None, verbose=0):
     """Train the TF-docs DCGAN on uint8 images: ``seconds`` of wall clock, else 50 epochs (1 in smoke mode)."""
     set_seed(seed)
     x = (np.asarray(x_train, np.float32).reshape(-1, 28, 28, 1) - 127.5) / 127.5
@@ -298,7 +298,7 @@ def train_tfdocs_dcgan(x_train, y_train=None, seconds=None, seed=0, epochs=None,
     return _fit(model, x, None, 256, epochs, seconds, verbose)
 
 
-def train_kerasio_cgan(x_train, y_train, seconds=None, seed=0, epochs=None, verbose="auto"):
+def train_kerasio_cgan(x_train, y_train, seconds=None, seed=0, epochs=None, verbose=0):
     """Train the keras.io conditional GAN: ``seconds`` of wall clock, else 20 epochs (1 in smoke mode)."""
     set_seed(seed)
     x = np.asarray(x_train, np.float32).reshape(-1, 28, 28, 1) / 255.0
