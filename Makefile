@@ -12,6 +12,7 @@ export COURSE_DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)/mnist),$(SHARED_DATA),)
 help:
 	@echo "make lab    - set up .venv and open the course in JupyterLab"
 	@echo "make test   - set up .venv and run every test (unit + notebooks in smoke mode + browser)"
+	@echo "make test-browser - only the JupyterLab-in-Chromium tests (needs: apt-get install chromium)"
 	@echo "make data   - show where the datasets are found and verify them"
 	@echo "make bench  - 300-second CPU benchmark of every course model (writes benchmarks/)"
 
@@ -21,18 +22,35 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.txt -e .
 	touch $(STAMP)
 
+# Browser tests (tests/browser): Playwright in the same venv, driving the system Chromium.
+BROWSER_STAMP := $(VENV)/.course-browser-installed
+BROWSER_TESTS := COURSE_MODE=smoke $(PY) -m pytest tests/browser -m browser -p no:cacheprovider --durations=5
+
+$(BROWSER_STAMP): requirements-browser.txt $(STAMP)
+	$(PY) -m pip install --quiet -r requirements-browser.txt
+	touch $(BROWSER_STAMP)
+
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab chapters/00_start_here.ipynb
 
 data: $(STAMP)
 	$(PY) -m helpers data
 
-test: $(STAMP)
+test: $(STAMP) $(BROWSER_STAMP)
 	@start=$$(date +%s); \
 	COURSE_MODE=smoke $(PY) -m pytest tests chapters --nbval-lax -p no:cacheprovider -m "not browser" \
 		--durations=10; status=$$?; \
+	mid=$$(date +%s); \
+	$(BROWSER_TESTS); bstatus=$$?; \
 	end=$$(date +%s); \
-	echo "make test: unit tests + notebooks (smoke mode) took $$((end-start)) s, pytest exit $$status"; \
+	echo "make test: unit tests + notebooks (smoke mode) took $$((mid-start)) s, pytest exit $$status;" \
+		"browser tests (JupyterLab + Chromium) took $$((end-mid)) s, pytest exit $$bstatus"; \
+	if [ $$status -ne 0 ]; then exit $$status; fi; exit $$bstatus
+
+test-browser: $(STAMP) $(BROWSER_STAMP)
+	@start=$$(date +%s); \
+	$(BROWSER_TESTS); status=$$?; \
+	echo "make test-browser: browser tests (JupyterLab + Chromium) took $$(($$(date +%s)-start)) s, pytest exit $$status"; \
 	exit $$status
 
 bench: $(STAMP)
