@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -137,7 +138,7 @@ def build_evaluator(dataset: str = "mnist"):
     Its 128-unit penultimate layer (named ``"features"``) is the feature space
     of the Fréchet distance and the precision/recall manifolds.
     """
-    from .classifiers import small_cnn
+    from ..classifiers import small_cnn
 
     model = small_cnn(num_classes=10, width=EVALUATOR_WIDTH, dropout=0.25,
                       name=f"evaluator_{_canonical_dataset(dataset)}")
@@ -178,7 +179,7 @@ class Evaluator:
     def __post_init__(self):
         import keras
 
-        self._joint = keras.Model(self.model.inputs,
+        self._joint = keras.Model(self.model.input,
                                   [self.model.get_layer("features").output, self.model.output])
 
     def features(self, x) -> np.ndarray:
@@ -215,7 +216,7 @@ def evaluator(dataset: str = "mnist") -> Evaluator:
             f"`python tools/train_evaluator.py --dataset {dataset}` (a few CPU-minutes).")
     model = build_evaluator(dataset)
     model.load_weights(weights)
-    feature_model = keras.Model(model.inputs, model.get_layer("features").output,
+    feature_model = keras.Model(model.input, model.get_layer("features").output,
                                 name=f"{model.name}_features")
     info = json.loads(info_path.read_text()) if info_path.exists() else {}
     return Evaluator(dataset, model, feature_model, info)
@@ -240,10 +241,12 @@ def frechet_from_stats(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
         raise MetricsError(f"mismatched statistics: means {mu1.shape} / {mu2.shape}, "
                            f"covariances {sigma1.shape} / {sigma2.shape}.")
     diff = mu1 - mu2
-    covmean = linalg.sqrtm(sigma1 @ sigma2)
-    if not np.all(np.isfinite(covmean)):  # singular product: nudge the diagonals (as in FID code)
-        offset = np.eye(sigma1.shape[0]) * eps
-        covmean = linalg.sqrtm((sigma1 + offset) @ (sigma2 + offset))
+    with warnings.catch_warnings():  # singular covariances (dead ReLU units, few samples) are expected
+        warnings.simplefilter("ignore")
+        covmean = linalg.sqrtm(sigma1 @ sigma2)
+        if not np.all(np.isfinite(covmean)):  # nudge the diagonals, as reference FID code does
+            offset = np.eye(sigma1.shape[0]) * eps
+            covmean = linalg.sqrtm((sigma1 + offset) @ (sigma2 + offset))
     covmean = np.real(covmean)
     value = diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * np.trace(covmean)
     return float(max(value, 0.0))
@@ -357,16 +360,40 @@ def label_fidelity(probs_or_predictions, y) -> dict:
 
 # --------------------------------------------------------------------------- usefulness (TSTR)
 def train_fixed_cnn(x, y, epochs: int = TSTR_EPOCHS, batch_size: int = TSTR_BATCH_SIZE,
-                    seed: int = TSTR_SEED, verbose: int = 0):
-    """The fixed TSTR classifier: ``small_cnn`` + ``compile_classifier``, fixed recipe and seed."""
-    from .classifiers import compile_classifier, small_cnn
-    from .runtime import set_seed
+                    seed: int = TSTR_SEED, steps: int | None = None, augmentation=None, verbose: int = 0):
+    """The fixed TSTR classifier: ``small_cnn`` + ``compile_classifier``, fixed recipe and seed.
+
+    ``steps``: train for exactly this many batches instead of ``epochs``, so
+    training sets of different sizes get the same amount of training (fair
+    comparisons). ``augmentation``: Keras layers applied during training only.
+    """
+    import tensorflow as tf
+
+    from ..classifiers import compile_classifier, small_cnn
+    from ..runtime import set_seed
 
     set_seed(seed)
-    model = compile_classifier(small_cnn(num_classes=10), learning_rate=TSTR_LEARNING_RATE)
-    model.fit(as_images(x), as_labels(y, len(x)), epochs=epochs, batch_size=batch_size,
-              shuffle=True, verbose=verbose)
+    model = compile_classifier(small_cnn(num_classes=10, augmentation=augmentation),
+                               learning_rate=TSTR_LEARNING_RATE)
+    images, labels = as_images(x), as_labels(y, len(x))
+    if steps is None:
+        model.fit(images, labels, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=verbose)
+    else:
+        data = (tf.data.Dataset.from_tensor_slices((images, labels))
+                .shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+                .repeat().batch(batch_size))
+        model.fit(data, epochs=1, steps_per_epoch=int(steps), shuffle=False, verbose=verbose)
     return model
+
+
+def test_accuracy(model, dataset: str = "mnist", n: int | None = None) -> float:
+    """Accuracy of a classifier on the real test set of ``dataset`` (its first ``n`` images if given)."""
+    (_, _), (x_test, y_test) = _real(_canonical_dataset(dataset))
+    x_test, y_test = x_test[:n], y_test[:n]
+    return float(model.evaluate(as_images(x_test), y_test, batch_size=1000, verbose=0)[1])
+
+
+test_accuracy.__test__ = False  # not a pytest test despite its name
 
 
 def tstr(x_synthetic, y_synthetic, x_real_train, y_real_train, x_test, y_test,
@@ -463,7 +490,7 @@ def memorisation(x_samples, x_train, x_heldout, max_samples: int | None = 2000, 
 # --------------------------------------------------------------------------- real reference data
 @lru_cache(maxsize=4)
 def _real(dataset: str):
-    from .datasets import load
+    from ..datasets import load
 
     return load(dataset)
 
@@ -488,6 +515,7 @@ def _heldout_distances(dataset: str, max_samples: int, seed: int) -> np.ndarray:
     return nearest_neighbours(as_images(x_test[idx])[..., 0], as_images(x_train)[..., 0])[0]
 
 
+@lru_cache(maxsize=16)
 def real_baseline(dataset: str = "mnist", n: int = 10000, seed: int = 0) -> dict:
     """Scores of *real* data, the yardstick for every sample score.
 
@@ -510,7 +538,7 @@ ALL_METRICS = ("frechet", "precision_recall", "classifier_score", "label_fidelit
 
 def evaluate_samples(x, y=None, dataset: str = "mnist", metrics=ALL_METRICS, n_real: int | None = None,
                      k: int = 3, tstr_epochs: int = TSTR_EPOCHS, memorisation_samples: int = 2000,
-                     seed: int = 0, verbose: bool = False) -> dict:
+                     tstr_test_size: int | None = None, seed: int = 0, verbose: bool = False) -> dict:
     """Every metric for one set of samples, with real-data baselines, as a plain dict.
 
     ``x``: images in any accepted format; ``y``: requested labels for
@@ -518,7 +546,8 @@ def evaluate_samples(x, y=None, dataset: str = "mnist", metrics=ALL_METRICS, n_r
     of real test images to compare with (default: as many as samples, at
     most 10,000; equal sizes keep the Fréchet distance comparable). The
     baselines (``*_real``) are real training images scored the same way at
-    the same size. ``seconds`` holds each metric's wall-clock time.
+    the same size. ``tstr_test_size``: test TSTR on the first N test images
+    only (quick checks; default all). ``seconds`` holds each metric's wall-clock time.
     ``verbose``: print progress (or pass a function that takes a message).
     """
     dataset = _canonical_dataset(dataset)
@@ -564,6 +593,7 @@ def evaluate_samples(x, y=None, dataset: str = "mnist", metrics=ALL_METRICS, n_r
         res["classifier_score"] = classifier_score(probs)
         res["classifier_score_real"] = baseline["classifier_score"]
         res["class_histogram"] = np.bincount(probs.argmax(axis=1), minlength=10).tolist()
+        res["unsure_rate"] = float(np.mean(probs.max(axis=1) < 0.5))  # evaluator cannot tell the class
         seconds["classifier_score"] = time.perf_counter() - t
         log(f"classifier score {res['classifier_score']:.3f}")
     if "label_fidelity" in metrics and labels is not None:
@@ -583,7 +613,8 @@ def evaluate_samples(x, y=None, dataset: str = "mnist", metrics=ALL_METRICS, n_r
         t = time.perf_counter()
         (x_train, y_train), (x_test, y_test) = _real(dataset)
         log(f"TSTR: training the fixed CNN on {n} synthetic and {n} real images ({tstr_epochs} epochs each)")
-        key = (dataset, n, tstr_epochs, seed)
+        key = (dataset, n, tstr_epochs, seed, tstr_test_size)
+        x_test, y_test = x_test[:tstr_test_size], y_test[:tstr_test_size]
         res.update(tstr(images, labels, x_train, y_train, x_test, y_test, epochs=tstr_epochs, seed=seed,
                         trtr_acc=_TRTR_CACHE.get(key)))
         _TRTR_CACHE[key] = res["trtr_acc"]
@@ -634,4 +665,20 @@ def format_results(results: dict) -> str:
                      f"{results['frechet_distance_real_10k']:.4f})")
     if "seconds" in results:
         lines.append("time: " + ", ".join(f"{k} {v:.1f}s" for k, v in results["seconds"].items()))
+    return "\n".join(lines)
+
+
+def compare(results: dict, keys=("frechet_distance", "precision", "recall", "classifier_score",
+                                 "label_fidelity", "tstr_acc", "memorisation_ratio")) -> str:
+    """Side-by-side text table of several :func:`evaluate_samples` results ``{name: results}``."""
+    names = list(results)
+    width = max(8, *(len(n) for n in names))
+    short = {"frechet_distance": "Fréchet", "precision": "precision", "recall": "recall",
+             "classifier_score": "cls score", "label_fidelity": "label fid.", "tstr_acc": "TSTR acc",
+             "memorisation_ratio": "memo ratio", "copy_rate": "copy rate", "unsure_rate": "unsure"}
+    lines = [f"{'':{width}s} " + " ".join(f"{short.get(k, k)[:10]:>10s}" for k in keys)]
+    for name in names:
+        row = results[name]
+        cells = ["—" if row.get(k) is None else f"{row[k]:.3f}" for k in keys]
+        lines.append(f"{name:{width}s} " + " ".join(f"{c:>10s}" for c in cells))
     return "\n".join(lines)
