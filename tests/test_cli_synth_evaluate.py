@@ -101,7 +101,7 @@ def test_synth_conditional_balanced_labels_and_cache_reuse(fake_zoo, capsys):
 
 
 def test_synth_list_shows_registered_models(fake_zoo, capsys):
-    code, out, _ = _run(["synth", "--model", "list", "--out", "x.npz"], capsys)
+    code, out, _ = _run(["synth", "--model", "list"], capsys)
     assert code == 0 and "cfake" in out and "conditional" in out
 
 
@@ -112,6 +112,7 @@ def test_synth_list_shows_registered_models(fake_zoo, capsys):
     (["--model", "fake", "--seconds", "-1", "--out", "{d}/o.npz"], "--seconds must be a positive"),
     (["--model", "fake", "--out", "{d}/o.txt"], "--out must end in .npz"),
     (["--model", "fake", "--out", "{d}/missing/o.npz"], "does not exist"),
+    (["--model", "fake"], "--out is required"),
 ])
 def test_synth_user_errors_exit_2_with_a_message(fake_zoo, capsys, argv, message):
     argv = [a.replace("{d}", str(fake_zoo)) for a in argv]

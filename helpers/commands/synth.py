@@ -33,7 +33,7 @@ def add_arguments(parser):
     parser.add_argument("--model", required=True, help="registry name, e.g. vae, cvae, dcgan, cgan "
                         "(run with --model list to see those available)")
     parser.add_argument("--n", type=int, default=10000, help="number of images to generate (default 10000)")
-    parser.add_argument("--out", required=True, help="output .npz file")
+    parser.add_argument("--out", help="output .npz file (required unless --model list)")
     parser.add_argument("--seconds", type=float, default=None,
                         help="wall-clock training budget in seconds (default: the model's full-mode epochs)")
     parser.add_argument("--seed", type=int, default=0, help="seed for training and sampling (default 0)")
@@ -91,6 +91,8 @@ def run(args) -> int:
         raise CommandError(f"--n must be a positive number of images, got {args.n}")
     if args.seconds is not None and not args.seconds > 0:
         raise CommandError(f"--seconds must be a positive training budget, got {args.seconds:g}")
+    if not args.out:
+        raise CommandError("--out is required: the .npz file to write, e.g. --out samples.npz")
     out = Path(args.out).expanduser()
     if out.suffix != ".npz":
         raise CommandError(f"--out must end in .npz (got {out.name!r}); e.g. --out samples.npz")

@@ -660,6 +660,8 @@ def format_results(results: dict) -> str:
         ref_value = results.get(ref) if ref else None
         ref_text = "" if ref_value is None else f"{ref_value:10.4f}"
         lines.append(f"{label:44s} {results[key]:9.4f} {ref_text:>10s}  {better}")
+    if not results.get("conditional"):
+        lines.append("(no labels y: label fidelity and TSTR apply to conditional models only)")
     if results.get("frechet_distance_real_10k") is not None:
         lines.append(f"(published real-vs-real Fréchet baseline, 10k train vs 10k test: "
                      f"{results['frechet_distance_real_10k']:.4f})")
