@@ -1,0 +1,518 @@
+"""Generative adversarial networks for chapter 05: a DCGAN and a conditional GAN.
+
+A generator ``G`` maps noise ``z ~ N(0, I)`` (and, for the conditional GAN, a
+class label ``y``) to an image; a discriminator ``D`` outputs a *logit* ``l``
+whose sigmoid ``D(x) = σ(l)`` is the probability that ``x`` is real. Both are
+trained in turns by :meth:`DCGAN.train_step`, which reads like the chapter's
+equations:
+
+* discriminator: minimise ``-E[log D(x)] - E[log(1 - D(G(z)))]``
+  (:func:`discriminator_loss`; binary cross-entropy, real = 1, fake = 0);
+* generator: minimise the *non-saturating* ``-E[log D(G(z))]``
+  (:func:`generator_loss`) rather than the minimax ``E[log(1 - D(G(z)))]``
+  (:func:`minimax_generator_loss`), whose gradient vanishes exactly when the
+  generator is bad and the discriminator is sure.
+
+Images are in **[-1, 1]** (tanh output); :func:`to_gan_range` and
+:func:`from_gan_range` convert from/to the course's uint8 images.
+
+The models are sized for a 2-core CPU: a few hundred thousand weights,
+4×4 stride-2 (transposed) convolutions, batch 128, Adam at 2e-4..5e-4 with
+β₁ = 0.5, and an exponential moving average (EMA) of the generator's weights
+that is used for sampling (averaging out the oscillation of adversarial
+training gives visibly cleaner digits after a few CPU-minutes). The
+conditional discriminator uses a *projection* (Miyato & Koyama, 2018): its
+logit is ``ψ(h) + ⟨embed(y), h⟩`` for image features ``h``, plus an
+auxiliary classification head (AC-GAN, Odena et al., 2017) so that the
+generator is pushed to draw the requested digit from the first minutes on.
+"""
+
+from __future__ import annotations
+
+import time
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from ..datasets import to_float, to_uint8
+from ..training import TimeBudget
+
+GAN_RANGE = (-1.0, 1.0)
+
+
+def to_gan_range(x_uint8) -> np.ndarray:
+    """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1) in [-1, 1] (the GANs' tanh range)."""
+    return to_float(x_uint8, GAN_RANGE)
+
+
+def from_gan_range(x) -> np.ndarray:
+    """Generator output in [-1, 1] -> uint8 (N, 28, 28)."""
+    return to_uint8(np.asarray(x), GAN_RANGE)
+
+
+# ---------------------------------------------------------------- losses
+# Pure functions of the discriminator's logits, so tests can check them by hand.
+# log σ(l) = -softplus(-l) and log(1 - σ(l)) = -softplus(l), computed stably.
+
+def discriminator_loss(real_logits, fake_logits, label_smoothing: float = 0.0):
+    """``-E[t·log D(x) + (1-t)·log(1-D(x))] - E[log(1 - D(G(z)))]`` with real target ``t``.
+
+    ``t = 1 - label_smoothing`` (one-sided label smoothing: only the real
+    target is softened, so D is never asked to be certain about real images).
+    """
+    t = 1.0 - label_smoothing
+    real = t * ops.softplus(-real_logits) + (1.0 - t) * ops.softplus(real_logits)
+    fake = ops.softplus(fake_logits)
+    return ops.mean(real) + ops.mean(fake)
+
+
+def generator_loss(fake_logits):
+    """Non-saturating generator loss ``-E[log D(G(z))]``."""
+    return ops.mean(ops.softplus(-fake_logits))
+
+
+def minimax_generator_loss(fake_logits):
+    """The original minimax generator objective ``E[log(1 - D(G(z)))]`` (to minimise).
+
+    Its gradient with respect to the logit is ``-σ(l)``: near zero when D
+    confidently rejects the fakes (σ(l) ≈ 0), i.e. early in training.
+    """
+    return -ops.mean(ops.softplus(fake_logits))
+
+
+def hinge_discriminator_loss(real_logits, fake_logits, label_smoothing: float = 0.0):
+    """Hinge loss ``E[max(0, 1 - l_real)] + E[max(0, 1 + l_fake)]`` (``label_smoothing`` ignored)."""
+    del label_smoothing
+    return ops.mean(ops.relu(1.0 - real_logits)) + ops.mean(ops.relu(1.0 + fake_logits))
+
+
+def hinge_generator_loss(fake_logits):
+    """Hinge generator loss ``-E[l_fake]``."""
+    return -ops.mean(fake_logits)
+
+
+LOSSES = {
+    "non_saturating": (discriminator_loss, generator_loss),
+    "minimax": (discriminator_loss, minimax_generator_loss),
+    "hinge": (hinge_discriminator_loss, hinge_generator_loss),
+}
+
+
+# ---------------------------------------------------------------- networks
+def build_generator(latent_dim: int = 64, width: int = 64, num_classes: int | None = None,
+                    name: str = "generator") -> keras.Model:
+    """z (and label) -> Dense 7×7×2w -> ConvT w (14×14) -> ConvT 1 (28×28), tanh.
+
+    With ``num_classes`` the label is embedded and concatenated to the noise.
+    Batch normalisation after each hidden layer keeps the generator's
+    activations well scaled (the DCGAN recipe).
+    """
+    z = keras.Input((latent_dim,), name="z")
+    inputs = [z]
+    h = z
+    if num_classes:
+        y = keras.Input((), dtype="int32", name="label")
+        inputs.append(y)
+        h = layers.Concatenate()([z, layers.Embedding(num_classes, 16, name="label_embedding")(y)])
+    h = layers.Dense(7 * 7 * 2 * width, use_bias=False)(h)
+    h = layers.BatchNormalization()(h)
+    h = layers.ReLU()(h)
+    h = layers.Reshape((7, 7, 2 * width))(h)
+    h = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False)(h)
+    h = layers.BatchNormalization()(h)
+    h = layers.ReLU()(h)
+    x = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh", name="image")(h)
+    return keras.Model(inputs if num_classes else z, x, name=name)
+
+
+def build_discriminator(width: int = 64, num_classes: int | None = None, dropout: float = 0.0,
+                        name: str = "discriminator") -> keras.Model:
+    """x (and label) -> Conv w (14×14) -> Conv 2w (7×7) -> flattened features h -> logit.
+
+    Unconditional: ``logit = dense(h)``. Conditional: a projection discriminator
+    ``logit = dense(h) + ⟨embed(y), h⟩`` and a second output, class logits
+    ``classify(h)`` (the auxiliary classifier). No batch normalisation: D sees
+    real and fake batches separately, and batch statistics would let it tell
+    them apart by the batch rather than by the image.
+    """
+    x = keras.Input((28, 28, 1), name="image")
+    h = layers.Conv2D(width, 4, strides=2, padding="same")(x)
+    h = layers.LeakyReLU(0.2)(h)
+    h = layers.Conv2D(2 * width, 4, strides=2, padding="same")(h)
+    h = layers.LeakyReLU(0.2)(h)
+    h = layers.Flatten(name="features")(h)
+    if dropout:
+        h = layers.Dropout(dropout)(h)
+    logit = layers.Dense(1, name="logit")(h)
+    if not num_classes:
+        return keras.Model(x, logit, name=name)
+    y = keras.Input((), dtype="int32", name="label")
+    embedded = layers.Embedding(num_classes, 7 * 7 * 2 * width, name="projection")(y)
+    projection = layers.Dot(axes=-1)([embedded, h])
+    class_logits = layers.Dense(num_classes, name="class_logits")(h)
+    return keras.Model([x, y], [layers.Add(name="cond_logit")([logit, projection]), class_logits], name=name)
+
+
+# ---------------------------------------------------------------- models
+@keras.saving.register_keras_serializable(package="course")
+class DCGAN(keras.Model):
+    """Deep convolutional GAN trained with alternating D and G steps.
+
+    ``compile(d_optimizer, g_optimizer, loss="non_saturating", label_smoothing=0.0)``
+    then ``fit`` on images in [-1, 1] (or ``(images, labels)``: labels are
+    ignored). Metrics: ``d_loss``, ``g_loss``, ``d_real`` = mean D(x) and
+    ``d_fake`` = mean D(G(z)) (before the discriminator's update).
+    ``ema`` > 0 keeps an exponential moving average of the generator's
+    weights in ``generator_ema``, which :meth:`generate` uses.
+    """
+
+    conditional = False
+
+    def __init__(self, latent_dim: int = 64, width: int = 64, d_width: int | None = None,
+                 ema: float = 0.995, dropout: float = 0.0, num_classes: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim, self.width, self.ema, self.dropout = int(latent_dim), int(width), float(ema), dropout
+        self.d_width = int(d_width or width)
+        self.num_classes = num_classes if self.conditional else None
+        self.generator = build_generator(self.latent_dim, self.width, self.num_classes)
+        self.generator_ema = build_generator(self.latent_dim, self.width, self.num_classes,
+                                             name="generator_ema")
+        self.generator_ema.set_weights(self.generator.get_weights())
+        self.generator_ema.trainable = False
+        self.discriminator = build_discriminator(self.d_width, self.num_classes, dropout)
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_real_tracker = keras.metrics.Mean(name="d_real")
+        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        self.d_loss_fn, self.g_loss_fn = LOSSES["non_saturating"]
+        self.label_smoothing = 0.0
+        self.loss_name = "non_saturating"
+        self.built = True  # both networks are functional models, built above
+
+    # -- configuration ---------------------------------------------------
+    def get_config(self):
+        config = super().get_config()
+        config.update(latent_dim=self.latent_dim, width=self.width, d_width=self.d_width, ema=self.ema,
+                      dropout=self.dropout, num_classes=self.num_classes)
+        return config
+
+    def compile(self, d_optimizer=None, g_optimizer=None, loss: str = "non_saturating",
+                label_smoothing: float = 0.0, learning_rate: float = 2e-4, **kwargs):
+        """Two Adam(β₁=0.5) optimisers unless given; ``loss`` is a key of :data:`LOSSES`."""
+        if loss not in LOSSES:
+            raise ValueError(f"loss={loss!r} is not one of {sorted(LOSSES)}")
+        super().compile(**kwargs)
+        self.d_optimizer = d_optimizer or keras.optimizers.Adam(learning_rate, beta_1=0.5)
+        self.g_optimizer = g_optimizer or keras.optimizers.Adam(learning_rate, beta_1=0.5)
+        self.d_loss_fn, self.g_loss_fn = LOSSES[loss]
+        self.loss_name, self.label_smoothing = loss, float(label_smoothing)
+
+    def get_compile_config(self):
+        # A reloaded model is compiled with the same loss, smoothing and learning rates.
+        if not hasattr(self, "d_optimizer"):
+            return None
+        return {"loss": self.loss_name, "label_smoothing": self.label_smoothing,
+                "d_lr": float(ops.convert_to_numpy(self.d_optimizer.learning_rate)),
+                "g_lr": float(ops.convert_to_numpy(self.g_optimizer.learning_rate))}
+
+    def compile_from_config(self, config):
+        if config:
+            self.compile(keras.optimizers.Adam(config["d_lr"], beta_1=0.5),
+                         keras.optimizers.Adam(config["g_lr"], beta_1=0.5),
+                         loss=config["loss"], label_smoothing=config["label_smoothing"])
+            # Build the optimisers so their saved state (moments, step count) is restored too.
+            self.d_optimizer.build(self.discriminator.trainable_variables)
+            self.g_optimizer.build(self.generator.trainable_variables)
+
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+
+    # -- the two players --------------------------------------------------
+    def sample_noise(self, n, seed=None):
+        return keras.random.normal((n, self.latent_dim), seed=seed)
+
+    def call(self, z, training=False):
+        return self.generator(z, training=training)
+
+    def discriminate(self, x, labels, training=True):
+        """``(logits, class_logits)``; class logits are ``None`` for the unconditional GAN."""
+        return self.discriminator(x, training=training), None
+
+    def aux_loss(self, class_logits, labels):
+        """Auxiliary classification loss (conditional GAN only)."""
+        return 0.0
+
+    def _g_inputs(self, z, labels):
+        return z
+
+    def _unpack(self, data):
+        x, labels = (data[0], data[1] if len(data) > 1 else None) if isinstance(data, (tuple, list)) else (data, None)
+        return ops.convert_to_tensor(x, "float32"), labels
+
+    def train_step(self, data):
+        import tensorflow as tf
+
+        x_real, labels = self._unpack(data)
+        batch_size = ops.shape(x_real)[0]
+
+        # 1) Discriminator: minimise -log D(x) - log(1 - D(G(z))).
+        z = self.sample_noise(batch_size)
+        x_fake = self.generator(self._g_inputs(z, labels), training=True)
+        with tf.GradientTape() as tape:
+            real_logits, real_class_logits = self.discriminate(x_real, labels)
+            fake_logits, _ = self.discriminate(x_fake, labels)
+            d_loss = self.d_loss_fn(real_logits, fake_logits, self.label_smoothing)
+            d_total = d_loss + self.aux_loss(real_class_logits, labels)
+        grads = tape.gradient(d_total, self.discriminator.trainable_weights)
+        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
+
+        # 2) Generator: minimise -log D(G(z)) (non-saturating); only G's weights move.
+        z = self.sample_noise(batch_size)
+        with tf.GradientTape() as tape:
+            x_fake = self.generator(self._g_inputs(z, labels), training=True)
+            g_logits, g_class_logits = self.discriminate(x_fake, labels)
+            g_loss = self.g_loss_fn(g_logits)
+            g_total = g_loss + self.aux_loss(g_class_logits, labels)
+        grads = tape.gradient(g_total, self.generator.trainable_weights)
+        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+
+        # 3) Exponential moving average of the generator's weights (used for sampling).
+        if self.ema > 0:
+            for w_ema, w in zip(self.generator_ema.weights, self.generator.weights):
+                w_ema.assign(self.ema * w_ema + (1.0 - self.ema) * w)
+
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        self.d_real_tracker.update_state(ops.mean(ops.sigmoid(real_logits)))
+        self.d_fake_tracker.update_state(ops.mean(ops.sigmoid(fake_logits)))
+        return {m.name: m.result() for m in self.metrics}
+
+    # -- sampling ---------------------------------------------------------
+    def generate(self, n: int = None, seed: int = 0, z=None, labels=None, use_ema: bool = True,
+                 batch_size: int = 1000) -> np.ndarray:
+        """``n`` images in [-1, 1], shape (n, 28, 28, 1), from fixed noise (``seed``) or given ``z``."""
+        if z is None:
+            z = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype("float32")
+        z = np.asarray(z, dtype="float32")
+        g = self.generator_ema if (use_ema and self.ema > 0) else self.generator
+        out = []
+        for i in range(0, len(z), batch_size):
+            inputs = self._g_inputs(z[i:i + batch_size], None if labels is None else
+                                    np.asarray(labels, dtype="int32")[i:i + batch_size])
+            out.append(ops.convert_to_numpy(g(inputs, training=False)))
+        return np.concatenate(out) if out else np.zeros((0, 28, 28, 1), "float32")
+
+
+@keras.saving.register_keras_serializable(package="course")
+class ConditionalGAN(DCGAN):
+    """GAN that draws a requested class: ``G(z, y)``, projection ``D(x, y)`` + auxiliary classifier.
+
+    Train on ``(images, labels)``. ``aux_weight`` scales the auxiliary
+    classification terms: D learns to classify real images
+    (``CE(classify(x), y)``) and G to make its fakes classified as the
+    requested label (``CE(classify(G(z, y)), y)``).
+    """
+
+    conditional = True
+
+    def __init__(self, latent_dim: int = 64, width: int = 64, num_classes: int = 10,
+                 aux_weight: float = 1.0, **kwargs):
+        self.aux_weight = float(aux_weight)
+        super().__init__(latent_dim=latent_dim, width=width, num_classes=int(num_classes), **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(aux_weight=self.aux_weight)
+        return config
+
+    def _g_inputs(self, z, labels):
+        if labels is None:
+            raise ValueError("ConditionalGAN needs labels: pass labels=[...] (one class index per sample).")
+        return [z, labels]
+
+    def discriminate(self, x, labels, training=True):
+        return tuple(self.discriminator([x, labels], training=training))
+
+    def aux_loss(self, class_logits, labels):
+        return self.aux_weight * ops.mean(
+            keras.losses.sparse_categorical_crossentropy(labels, class_logits, from_logits=True))
+
+    def _unpack(self, data):
+        x, labels = super()._unpack(data)
+        if labels is None:
+            raise ValueError("ConditionalGAN.fit needs (images, labels) batches.")
+        return x, ops.cast(labels, "int32")
+
+    def call(self, inputs, training=False):
+        return self.generator(inputs, training=training)
+
+    def generate(self, n: int = None, seed: int = 0, z=None, labels=None, use_ema: bool = True,
+                 batch_size: int = 1000) -> np.ndarray:
+        """Images of the requested ``labels`` (default: classes 0..9 in turn)."""
+        if labels is None:
+            count = n if z is None else len(z)
+            labels = np.arange(count) % self.num_classes
+        labels = np.asarray(labels, dtype="int32")
+        if n is None and z is None:
+            n = len(labels)
+        return super().generate(n, seed=seed, z=z, labels=labels, use_ema=use_ema, batch_size=batch_size)
+
+
+# ---------------------------------------------------------------- training
+def make_gan_dataset(x_uint8, y=None, batch_size: int = 128, seed: int = 0):
+    """Shuffled, batched tf.data pipeline of images in [-1, 1] (and labels); full batches only."""
+    from ..datasets import make_dataset
+
+    x = to_gan_range(x_uint8)
+    y = None if y is None else np.asarray(y, dtype="int32")
+    return make_dataset(x, y, batch_size=batch_size, shuffle=True, seed=seed, drop_remainder=True)
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Record samples from one fixed noise batch during training (for grids and animations).
+
+    ``frames`` is a list of uint8 arrays (n, 28, 28), ``steps`` the number of
+    batches seen at each frame. A frame is taken at the start, at the end of
+    every epoch and, with ``every`` set, every ``every`` batches.
+    """
+
+    def __init__(self, n: int = 40, seed: int = 1234, every: int | None = None, use_ema: bool = True):
+        super().__init__()
+        self.n, self.seed, self.every, self.use_ema = n, seed, every, use_ema
+        self.frames, self.steps = [], []
+        self._step = 0
+
+    def _labels(self):
+        return np.arange(self.n) % self.model.num_classes if self.model.conditional else None
+
+    def record(self):
+        x = self.model.generate(self.n, seed=self.seed, labels=self._labels(), use_ema=self.use_ema)
+        self.frames.append(from_gan_range(x))
+        self.steps.append(self._step)
+
+    def on_train_begin(self, logs=None):
+        if not self.frames:
+            self.record()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._step += 1
+        if self.every and self._step % self.every == 0:
+            self.record()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not self.steps or self.steps[-1] != self._step:
+            self.record()
+
+    def on_train_end(self, logs=None):
+        if not self.steps or self.steps[-1] != self._step:
+            self.record()
+
+
+class History(keras.callbacks.Callback):
+    """Per-batch log of the GAN's metrics (``d_loss``, ``g_loss``, ``d_real``, ``d_fake``)."""
+
+    def __init__(self):
+        super().__init__()
+        self.logs = {}
+
+    def on_train_batch_end(self, batch, logs=None):
+        for k, v in (logs or {}).items():
+            self.logs.setdefault(k, []).append(float(v))
+
+
+def animate(frames, steps=None, ncols: int = 10, interval: int = 400):
+    """An in-notebook animation (``IPython.display.HTML``) of sample grids, one per frame."""
+    import matplotlib.pyplot as plt
+    from IPython.display import HTML
+    from matplotlib import animation
+
+    from ..plots import tile
+
+    tiles = [tile(f, ncols, pad_value=0) for f in frames]
+    fig, ax = plt.subplots(figsize=(ncols * 0.6, len(frames[0]) / ncols * 0.6 + 0.4))
+    im = ax.imshow(tiles[0], cmap="gray_r", vmin=0, vmax=255)
+    ax.axis("off")
+    title = ax.set_title("")
+
+    def draw(i):
+        im.set_data(tiles[i])
+        title.set_text(f"after {steps[i]} batches" if steps is not None else f"frame {i}")
+        return im, title
+
+    anim = animation.FuncAnimation(fig, draw, frames=len(tiles), interval=interval, blit=False)
+    html = anim.to_jshtml()
+    plt.close(fig)
+    return HTML(html)
+
+
+#: Defaults chosen for quality per CPU-minute on 2 cores (see the chapter).
+DEFAULTS = dict(latent_dim=64, width=32, batch_size=128, learning_rate=5e-4, ema=0.995)
+FULL_EPOCHS = 10
+
+
+def train_gan(x_train, y_train=None, conditional: bool = False, epochs: int | None = None,
+              seconds: float | None = None, seed: int = 0, batch_size: int = DEFAULTS["batch_size"],
+              learning_rate: float = DEFAULTS["learning_rate"], d_learning_rate: float | None = None,
+              loss: str = "non_saturating", label_smoothing: float = 0.0, callbacks=(), verbose: int = 0,
+              run_eagerly: bool = False, **model_kwargs):
+    """Build, compile and fit a (conditional) GAN on uint8 images; returns ``(model, info)``.
+
+    ``seconds`` caps wall-clock training (``helpers.training.TimeBudget``);
+    ``epochs`` defaults to :data:`FULL_EPOCHS` (or 1000 with a time budget).
+    ``info`` has ``seconds``, ``epochs_done``, ``images_per_second`` and the
+    per-batch ``history`` (a :class:`History`).
+    """
+    from ..runtime import set_seed
+
+    set_seed(seed)
+    kwargs = {k: DEFAULTS[k] for k in ("latent_dim", "width", "ema")}
+    kwargs.update(model_kwargs)
+    model = ConditionalGAN(**kwargs) if conditional else DCGAN(**kwargs)
+    model.compile(keras.optimizers.Adam(d_learning_rate or learning_rate, beta_1=0.5),
+                  keras.optimizers.Adam(learning_rate, beta_1=0.5),
+                  loss=loss, label_smoothing=label_smoothing, run_eagerly=run_eagerly)
+    data = make_gan_dataset(x_train, y_train if conditional else None, batch_size=batch_size, seed=seed)
+    if epochs is None:
+        epochs = FULL_EPOCHS if seconds is None else 1000
+    budget, history = TimeBudget(seconds), History()
+    start = time.perf_counter()
+    model.fit(data, epochs=epochs, verbose=verbose, shuffle=False, callbacks=[budget, history, *callbacks])
+    elapsed = time.perf_counter() - start
+    images = len(history.logs.get("d_loss", [])) * batch_size
+    info = {"seconds": elapsed, "epochs_done": budget.epochs_done, "images": images,
+            "images_per_second": images / max(elapsed, 1e-9), "history": history.logs}
+    return model, info
+
+
+def _recipe_train(conditional):
+    def train(x_train, y_train, seconds=None, seed=0):
+        model, _ = train_gan(x_train, y_train, conditional=conditional, seconds=seconds, seed=seed)
+        return model
+    return train
+
+
+def _generate_dcgan(model, n, seed=0, labels=None):
+    return from_gan_range(model.generate(n, seed=seed)), None
+
+
+def _generate_cgan(model, n, seed=0, labels=None):
+    if labels is None:
+        labels = np.arange(n) % model.num_classes
+    labels = np.asarray(labels, dtype="int32")
+    return from_gan_range(model.generate(len(labels), seed=seed, labels=labels)), labels
+
+
+def _recipes():
+    from ..zoo import Recipe
+
+    return {
+        "dcgan": Recipe("dcgan", "DCGAN (non-saturating loss, EMA generator), chapter 05", False,
+                        _recipe_train(False), _generate_dcgan),
+        "cgan": Recipe("cgan", "conditional GAN (projection D + auxiliary classifier), chapter 05", True,
+                       _recipe_train(True), _generate_cgan),
+    }
+
+
+RECIPES = _recipes()
