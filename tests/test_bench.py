@@ -30,12 +30,18 @@ def test_issue_8_targets_and_reference_models_share_their_counterparts_targets()
     assert {t.metric: t.threshold for t in bench.targets_for("vae")} == {"test_neg_elbo": 100}
     assert bench.targets_for("ref_kerasio_cgan") == bench.targets_for("cgan")
     assert bench.targets_for("ref_tfdocs_dcgan") == bench.targets_for("dcgan")
-    assert bench.targets_for("ae") == ()
+    assert {t.metric: t.threshold for t in bench.targets_for("ae")} == {"pca_over_ae": 3}  # chapter 03's
+    assert bench.targets_for("some_new_model") == ()
     checked = bench.check_targets("cvae", {"tstr_acc": 0.931, "label_fidelity": 0.90})
     assert [(t["metric"], t["passed"]) for t in checked] == [("tstr_acc", True), ("label_fidelity", False)]
 
 
 # ----------------------------------------------------------------------------- pieces
+def test_distances_print_with_three_significant_digits():
+    assert [bench._fmt(v, "g3") for v in (0.00321, 0.9, 12.345, 250.0, 0)] == ["0.00321", "0.900", "12.3",
+                                                                              "250.0", "0"]
+
+
 def test_pca_mse_is_zero_with_full_rank_and_the_variance_with_no_component():
     x = np.random.default_rng(1).integers(0, 256, (40, 28, 28)).astype(np.uint8)
     full = bench.pca_mse(x, x[:10], components=40)
