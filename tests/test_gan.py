@@ -111,8 +111,16 @@ def test_ema_is_the_moving_average_of_generator_weights():
     before_ema = _weights(model.generator_ema)
     x = np.zeros((8, 28, 28, 1), "float32")
     model.train_on_batch(x)
+    decay = min(0.9, (1 + 1) / (10 + 1))  # warm-up after the first generator step
     for e0, e1, g1 in zip(before_ema, model.generator_ema.get_weights(), model.generator.get_weights()):
-        np.testing.assert_allclose(e1, 0.9 * e0 + 0.1 * g1, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(e1, decay * e0 + (1 - decay) * g1, rtol=1e-5, atol=1e-6)
+    for _ in range(30):
+        model.train_on_batch(x)
+    before_ema = _weights(model.generator_ema)
+    model.train_on_batch(x)  # generator step 32: decay (1 + 32) / (10 + 32)
+    decay = min(0.9, (1 + 32) / (10 + 32))
+    for e0, e1, g1 in zip(before_ema, model.generator_ema.get_weights(), model.generator.get_weights()):
+        np.testing.assert_allclose(e1, decay * e0 + (1 - decay) * g1, rtol=1e-4, atol=1e-5)
 
 
 def test_conditional_outputs_depend_on_the_label():
@@ -187,3 +195,27 @@ def test_recipes_generate_course_format():
         x, y = recipe.generate(model, 12, seed=0, labels=[1] * 12 if conditional else None)
         assert x.shape == (12, 28, 28) and x.dtype == np.uint8
         assert (y is None) if not conditional else list(y) == [1] * 12
+
+
+def test_slerp_keeps_endpoints_and_norm():
+    rng = np.random.default_rng(0)
+    z0, z1 = rng.standard_normal((2, 64))
+    path = gan.slerp(z0, z1, np.linspace(0, 1, 5))
+    np.testing.assert_allclose(path[0], z0, rtol=1e-5)
+    np.testing.assert_allclose(path[-1], z1, rtol=1e-5)
+    # equal-norm endpoints: the whole path keeps that norm (a straight line would dip)
+    z1 = z1 / np.linalg.norm(z1) * np.linalg.norm(z0)
+    norms = np.linalg.norm(gan.slerp(z0, z1, np.linspace(0, 1, 7)), axis=1)
+    np.testing.assert_allclose(norms, np.linalg.norm(z0), rtol=1e-5)
+
+
+def test_class_mixtures_and_soft_labels():
+    mix = gan.class_mixtures(2, 7, steps=5)
+    assert mix.shape == (5, 10)
+    np.testing.assert_allclose(mix.sum(axis=1), 1.0)
+    assert mix[0, 2] == 1 and mix[-1, 7] == 1 and mix[2, 2] == pytest.approx(0.5)
+    model = gan.ConditionalGAN(**TINY)
+    z = np.zeros((5, 8), "float32")
+    soft = model.generate(z=z, labels=mix)
+    np.testing.assert_allclose(soft[0], model.generate(z=z[:1], labels=[2])[0], atol=1e-6)
+    np.testing.assert_allclose(soft[-1], model.generate(z=z[:1], labels=[7])[0], atol=1e-6)

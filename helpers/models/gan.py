@@ -104,7 +104,9 @@ def build_generator(latent_dim: int = 64, width: int = 64, num_classes: int | No
                     name: str = "generator") -> keras.Model:
     """z (and label) -> Dense 7×7×2w -> ConvT w (14×14) -> ConvT 1 (28×28), tanh.
 
-    With ``num_classes`` the label is embedded and concatenated to the noise.
+    With ``num_classes`` the label arrives one-hot (or as a mixture of classes,
+    for class interpolation), is embedded by a bias-free dense layer and
+    concatenated to the noise.
     Batch normalisation after each hidden layer keeps the generator's
     activations well scaled (the DCGAN recipe).
     """
@@ -112,9 +114,9 @@ def build_generator(latent_dim: int = 64, width: int = 64, num_classes: int | No
     inputs = [z]
     h = z
     if num_classes:
-        y = keras.Input((), dtype="int32", name="label")
+        y = keras.Input((num_classes,), name="label_onehot")
         inputs.append(y)
-        h = layers.Concatenate()([z, layers.Embedding(num_classes, 16, name="label_embedding")(y)])
+        h = layers.Concatenate()([z, layers.Dense(16, use_bias=False, name="label_embedding")(y)])
     h = layers.Dense(7 * 7 * 2 * width, use_bias=False)(h)
     h = layers.BatchNormalization()(h)
     h = layers.ReLU()(h)
@@ -278,10 +280,13 @@ class DCGAN(keras.Model):
         grads = tape.gradient(g_total, self.generator.trainable_weights)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
 
-        # 3) Exponential moving average of the generator's weights (used for sampling).
+        # 3) Exponential moving average of the generator's weights (used for sampling),
+        #    with a warm-up so the random initial weights are forgotten quickly.
         if self.ema > 0:
+            step = ops.cast(self.g_optimizer.iterations, "float32")
+            decay = ops.minimum(self.ema, (1.0 + step) / (10.0 + step))
             for w_ema, w in zip(self.generator_ema.weights, self.generator.weights):
-                w_ema.assign(self.ema * w_ema + (1.0 - self.ema) * w)
+                w_ema.assign(decay * w_ema + (1.0 - decay) * w)
 
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
@@ -296,11 +301,13 @@ class DCGAN(keras.Model):
         if z is None:
             z = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype("float32")
         z = np.asarray(z, dtype="float32")
+        if labels is not None:
+            labels = np.asarray(labels)
+            labels = labels.astype("int32") if labels.ndim == 1 else labels.astype("float32")
         g = self.generator_ema if (use_ema and self.ema > 0) else self.generator
         out = []
         for i in range(0, len(z), batch_size):
-            inputs = self._g_inputs(z[i:i + batch_size], None if labels is None else
-                                    np.asarray(labels, dtype="int32")[i:i + batch_size])
+            inputs = self._g_inputs(z[i:i + batch_size], None if labels is None else labels[i:i + batch_size])
             out.append(ops.convert_to_numpy(g(inputs, training=False)))
         return np.concatenate(out) if out else np.zeros((0, 28, 28, 1), "float32")
 
@@ -328,9 +335,13 @@ class ConditionalGAN(DCGAN):
         return config
 
     def _g_inputs(self, z, labels):
+        """``[z, one_hot(y)]``; labels are class indices (N,) or class mixtures (N, num_classes)."""
         if labels is None:
             raise ValueError("ConditionalGAN needs labels: pass labels=[...] (one class index per sample).")
-        return [z, labels]
+        z = ops.convert_to_tensor(z, "float32")
+        if len(labels.shape) == 1:
+            return [z, ops.one_hot(ops.cast(labels, "int32"), self.num_classes)]
+        return [z, ops.cast(labels, "float32")]
 
     def discriminate(self, x, labels, training=True):
         return tuple(self.discriminator([x, labels], training=training))
@@ -350,14 +361,42 @@ class ConditionalGAN(DCGAN):
 
     def generate(self, n: int = None, seed: int = 0, z=None, labels=None, use_ema: bool = True,
                  batch_size: int = 1000) -> np.ndarray:
-        """Images of the requested ``labels`` (default: classes 0..9 in turn)."""
+        """Images of the requested ``labels`` (default: classes 0..9 in turn).
+
+        ``labels``: class indices (n,), or rows of class weights (n, num_classes)
+        to blend classes (see :func:`class_mixtures`).
+        """
         if labels is None:
             count = n if z is None else len(z)
             labels = np.arange(count) % self.num_classes
-        labels = np.asarray(labels, dtype="int32")
+        labels = np.asarray(labels)
         if n is None and z is None:
             n = len(labels)
         return super().generate(n, seed=seed, z=z, labels=labels, use_ema=use_ema, batch_size=batch_size)
+
+
+# ---------------------------------------------------------------- latent walks
+def slerp(z0, z1, t):
+    """Spherical interpolation between latent vectors (stays where N(0, I) puts its mass).
+
+    A straight line between two Gaussian samples passes near the origin, where
+    the prior has almost no samples of that norm; slerp keeps the norm.
+    ``t`` is a scalar or an array of steps in [0, 1]; returns (len(t), latent_dim).
+    """
+    z0, z1 = np.asarray(z0, np.float64), np.asarray(z1, np.float64)
+    t = np.atleast_1d(np.asarray(t, np.float64))[:, None]
+    cos = np.dot(z0, z1) / (np.linalg.norm(z0) * np.linalg.norm(z1))
+    omega = np.arccos(np.clip(cos, -1.0, 1.0))
+    if omega < 1e-6:
+        return ((1 - t) * z0 + t * z1).astype(np.float32)
+    return ((np.sin((1 - t) * omega) * z0 + np.sin(t * omega) * z1) / np.sin(omega)).astype(np.float32)
+
+
+def class_mixtures(a: int, b: int, steps: int = 8, num_classes: int = 10) -> np.ndarray:
+    """Label rows moving from one-hot class ``a`` to one-hot class ``b`` in ``steps`` steps."""
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    eye = np.eye(num_classes, dtype=np.float32)
+    return ((1 - t) * eye[a] + t * eye[b]).astype(np.float32)
 
 
 # ---------------------------------------------------------------- training
@@ -378,9 +417,11 @@ class SampleGrid(keras.callbacks.Callback):
     every epoch and, with ``every`` set, every ``every`` batches.
     """
 
-    def __init__(self, n: int = 40, seed: int = 1234, every: int | None = None, use_ema: bool = True):
+    def __init__(self, n: int = 40, seed: int = 1234, every: int | None = None, use_ema: bool = True,
+                 on_record=None):
         super().__init__()
         self.n, self.seed, self.every, self.use_ema = n, seed, every, use_ema
+        self.on_record = on_record  # called as on_record(frame, step) after each frame (live displays)
         self.frames, self.steps = [], []
         self._step = 0
 
@@ -391,6 +432,8 @@ class SampleGrid(keras.callbacks.Callback):
         x = self.model.generate(self.n, seed=self.seed, labels=self._labels(), use_ema=self.use_ema)
         self.frames.append(from_gan_range(x))
         self.steps.append(self._step)
+        if self.on_record is not None:
+            self.on_record(self.frames[-1], self._step)
 
     def on_train_begin(self, logs=None):
         if not self.frames:
