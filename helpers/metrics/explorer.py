@@ -51,8 +51,9 @@ class MetricsExplorer:
         self.table = w.HTML()
         self.pairs_image = w.Image(format="png")
         self.caption = w.HTML()
-        self.model_picker.observe(lambda _: self._render(), names="value")
-        self.size_picker.observe(lambda _: self._render(), names="value")
+        self._hold = False  # True while show() changes both controls: render once, at the end
+        self.model_picker.observe(lambda _: self._hold or self._render(), names="value")
+        self.size_picker.observe(lambda _: self._hold or self._render(), names="value")
         self.widget = w.VBox([w.HBox([self.model_picker, self.size_picker]), self.table,
                               self.caption, self.pairs_image])
         self._render()
@@ -102,8 +103,12 @@ class MetricsExplorer:
 
     def show(self, model: str, n: int | None = None):
         """Select ``model`` (and ``n``) as if picked in the dropdowns; returns self."""
-        if n is not None:
-            self.size_picker.value = int(n)
-        self.model_picker.value = model
+        self._hold = True
+        try:
+            if n is not None:
+                self.size_picker.value = int(n)
+            self.model_picker.value = model
+        finally:
+            self._hold = False
         self._render()
         return self
