@@ -66,7 +66,19 @@ def test_output_shapes_and_ranges():
     assert img.shape == (4, 28, 28, 1) and img.min() >= 0 and img.max() <= 1
     maps = np.asarray(cgan.label_channels(one_hot))
     assert maps.shape == (4, 28, 28, 10)
-    assert np.array_equal(maps[:, 5, 7, :], one_hot)  # every pixel carries the one-hot label
+
+
+def test_label_channels_reproduce_the_keras_io_layout():
+    import tensorflow as tf
+
+    one_hot = np.eye(10, dtype="float32")[[0, 3, 9]]
+    # The example, literally: repeat without an axis (flattens), then reshape.
+    original = tf.reshape(tf.repeat(one_hot[:, :, None, None], repeats=[28 * 28]), (-1, 28, 28, 10))
+    maps = np.asarray(ref.KerasIOConditionalGAN().label_channels(one_hot))
+    assert np.array_equal(maps, original.numpy())
+    assert maps.sum(axis=(1, 2, 3)).tolist() == [784.0] * 3
+    rows_with_label = np.nonzero(maps[1].sum(axis=(1, 2)))[0].tolist()
+    assert rows_with_label == [8, 9, 10, 11]  # class 3: a band of rows across all channels
 
 
 def test_optimisers_follow_the_tutorials():

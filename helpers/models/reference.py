@@ -20,7 +20,8 @@ and hyperparameters, not copied; only the framework idiom changes (Keras 3
   (2021), https://keras.io/examples/generative/conditional_gan/ (source:
   github.com/keras-team/keras-io, ``examples/generative/conditional_gan.py``).
   Latent 128; the one-hot label is concatenated to the noise (138 inputs) and,
-  broadcast to 10 constant image channels, to the image fed to the
+  repeated into 10 extra image channels with the example's own layout (see
+  :meth:`KerasIOConditionalGAN.label_channels`), to the image fed to the
   discriminator (11 channels). Generator Dense(7*7*138)-LeakyReLU(0.2),
   reshape to 7x7x138, Conv2DTranspose 128 (4x4, stride 2)-LeakyReLU(0.2) twice,
   Conv2D 1 (7x7, sigmoid); discriminator Conv2D 64, 128 (3x3, stride 2) with
@@ -231,8 +232,19 @@ class KerasIOConditionalGAN(_TwoOptimizerGAN):
         return self.generator(ops.concatenate([z, ops.cast(one_hot, z.dtype)], axis=1), training=training)
 
     def label_channels(self, one_hot, size: int = 28):
-        """One-hot (B, C) -> (B, size, size, C): the label as constant image channels."""
-        return ops.broadcast_to(one_hot[:, None, None, :], (ops.shape(one_hot)[0], size, size, self.num_classes))
+        """One-hot (B, C) -> (B, size, size, C), laid out exactly as the keras.io example does.
+
+        The example repeats each one-hot entry ``size * size`` times
+        (``tf.repeat`` without an axis flattens) and reshapes to
+        ``(size, size, C)``. So the label is *not* one constant channel per
+        class: class ``c`` fills ``size * size`` consecutive values, a band
+        about ``size / C`` rows high across all channels whose position
+        encodes the class. We keep this quirk, since it is what learners
+        running the example train (a per-channel broadcast would condition
+        the discriminator more easily).
+        """
+        repeated = ops.repeat(one_hot, size * size, axis=1)  # (B, C * size * size), entry-major
+        return ops.reshape(repeated, (-1, size, size, self.num_classes))
 
     def train_step(self, data):
         import tensorflow as tf
