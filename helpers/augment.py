@@ -160,6 +160,7 @@ def bilinear_sample(images, rows, cols):
     shape = ops.shape(images)
     batch, height, width, channels = shape[0], shape[1], shape[2], shape[3]
     flat = ops.reshape(images, (batch, height * width, channels))
+    rows, cols = ops.cast(rows, "float32"), ops.cast(cols, "float32")
     r0, c0 = ops.floor(rows), ops.floor(cols)
     fr, fc = rows - r0, cols - c0
     out = 0.0
@@ -344,6 +345,23 @@ def keras_builtin_augmentation(strength: float = 1.0, seed: int = 0, name: str =
         keras.layers.RandomZoom(p["zoom"], seed=seed + 2, **kw),
         keras.layers.RandomShear(p["shear"], p["shear"], seed=seed + 3, **kw),
     ], name=name)
+
+
+def rotate(x, degrees: float) -> np.ndarray:
+    """Rotate every image by exactly ``degrees`` (counter-clockwise on screen) about its centre.
+
+    A deterministic probe for label preservation: how does a classifier do on digits
+    rotated by 30, 90 or 180 degrees? Accepts (N, H, W) or (N, H, W, 1) floats.
+    """
+    x = np.asarray(x, dtype=np.float32)
+    squeeze = x.ndim == 3
+    x4 = x[..., None] if squeeze else x
+    n, height, width = x4.shape[:3]
+    theta = np.full((n,), degrees * math.pi / 180.0, np.float32)
+    zeros = np.zeros((n,), np.float32)
+    matrix = RandomAffine.affine_matrix(theta, zeros, 1.0 + zeros, zeros, zeros, height, width)
+    out = ops.convert_to_numpy(ops.image.affine_transform(x4, matrix, fill_value=0, data_format="channels_last"))
+    return out[..., 0] if squeeze else out
 
 
 def augment(layer, x, batch_size: int = 1024) -> np.ndarray:

@@ -201,3 +201,14 @@ def test_mixup_dataset_is_reproducible_and_differs_per_batch(digits):
         np.testing.assert_array_equal(b1, b2)
     assert run1[0][1].shape == (4, 10)
     assert run1[0][0].min() >= 0 and run1[0][0].max() <= 1
+
+
+def test_rotate_by_exact_angles():
+    x = np.zeros((1, 28, 28), np.float32)
+    x[0, 2:12, 13:15] = 1.0  # a vertical bar above the centre
+    np.testing.assert_array_equal(A.rotate(x, 0), x)
+    np.testing.assert_allclose(A.rotate(x, 360), x, atol=1e-4)
+    half = A.rotate(x, 180)
+    np.testing.assert_allclose(half[0], x[0, ::-1, ::-1], atol=1e-4)  # about the centre (13.5, 13.5)
+    quarter = A.rotate(x, 90)[0]  # counter-clockwise: the bar moves to the left half
+    assert quarter[:, :14].sum() > 0.99 * quarter.sum() and quarter.sum() == pytest.approx(x.sum(), rel=1e-3)
