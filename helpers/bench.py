@@ -359,8 +359,28 @@ def _metrics_summary(raw: dict) -> dict:
     return values
 
 
-def bench_model(name, recipe, data, seconds, n, seed, evaluate, log=print) -> dict:
-    """Train, sample and score one model; never raises (errors are recorded in the result)."""
+def zoo_cache_path(name: str, dataset: str, seconds: float, seed: int):
+    """Where :func:`helpers.zoo.trained` looks for this model trained with this budget and seed."""
+    from .runtime import cache_dir
+
+    return cache_dir("zoo") / f"{name}-{dataset}-seed{seed}-{seconds:g}s.keras"
+
+
+def _save_to_zoo_cache(model, path) -> str:
+    tmp = path.with_name(path.stem + ".part.keras")
+    model.save(tmp)
+    tmp.replace(path)
+    return str(path)
+
+
+def bench_model(name, recipe, data, seconds, n, seed, evaluate, log=print, dataset: str = "mnist",
+                cache: bool = True) -> dict:
+    """Train, sample and score one model; never raises (errors are recorded in the result).
+
+    With ``cache=True`` the trained model is also saved where
+    ``helpers.zoo.trained(name, seconds=seconds, seed=seed)`` finds it, so
+    chapter 06 and ``synth`` can reuse the benchmark's models.
+    """
     import keras
 
     from .runtime import set_seed
@@ -379,6 +399,12 @@ def bench_model(name, recipe, data, seconds, n, seed, evaluate, log=print) -> di
             wall = time.perf_counter() - start
         row["train"] = training_stats(model, budgets, wall, len(x_train))
         log(f"[{name}] trained: {row['train']}")
+        if cache:
+            try:
+                row["cached_model"] = _save_to_zoo_cache(model, zoo_cache_path(name, dataset, seconds, seed))
+            except Exception as exc:  # noqa: BLE001 - a model that cannot be saved is still benchmarked
+                row["cached_model"] = None
+                row["cache_note"] = f"not cached: {exc.__class__.__name__}: {exc}"
 
         stage = "generate"
         start = time.perf_counter()
@@ -389,6 +415,7 @@ def bench_model(name, recipe, data, seconds, n, seed, evaluate, log=print) -> di
             raise ValueError(f"generate returned {x_gen.dtype} {x_gen.shape}; expected uint8 ({n}, 28, 28)")
         row["generate"] = {"n": n, "seconds": round(gen_seconds, 2),
                            "images_per_second": round(n / gen_seconds, 1) if gen_seconds > 0 else None}
+        row["samples"] = x_gen[:40]  # removed before writing JSON; drawn into the samples figure
 
         stage = "evaluate"
         start = time.perf_counter()
@@ -398,7 +425,6 @@ def bench_model(name, recipe, data, seconds, n, seed, evaluate, log=print) -> di
         stage = "model-specific metrics"
         row["model_specific"] = model_specific(name, model, data)
         row["evaluate_seconds"] = round(time.perf_counter() - start, 1)
-        row["samples"] = x_gen[:40]  # removed before writing JSON; drawn into the samples figure
     except Exception as exc:  # noqa: BLE001 - the benchmark records and goes on
         row["status"] = "error"
         row["error"] = f"{stage}: {exc.__class__.__name__}: {exc}"
@@ -425,7 +451,7 @@ def default_evaluate(dataset: str, seed: int, verbose: bool = True):
 def run_bench(models=DEFAULT_MODELS, seconds: float = DEFAULT_SECONDS, n: int = DEFAULT_N, seed: int = 0,
               dataset: str = "mnist", out_dir: str | os.PathLike | None = "benchmarks", label: str = "",
               registry: dict | None = None, data=None, evaluate=None, command: str | None = None,
-              log=print) -> dict:
+              log=print, cache: bool = True) -> dict:
     """Benchmark ``models`` and (unless ``out_dir`` is None) write JSON + markdown. Returns the results.
 
     ``registry`` (name -> Recipe), ``data`` and ``evaluate(x, y) -> dict``
@@ -464,7 +490,8 @@ def run_bench(models=DEFAULT_MODELS, seconds: float = DEFAULT_SECONDS, n: int = 
                 "note": f"not in the model registry (available: {', '.join(sorted(registry)) or 'none'})",
                 "targets": check_targets(name, {})})
             continue
-        results["results"].append(bench_model(name, registry[name], data, seconds, n, seed, evaluate, log=log))
+        results["results"].append(bench_model(name, registry[name], data, seconds, n, seed, evaluate, log=log,
+                                              dataset=dataset, cache=cache))
     finished = _dt.datetime.now(_dt.timezone.utc)
     results["finished_utc"] = finished.isoformat(timespec="seconds")
     results["total_seconds"] = round((finished - started).total_seconds(), 1)

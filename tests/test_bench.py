@@ -91,9 +91,10 @@ def test_an_evaluation_error_keeps_the_training_numbers():
     def broken(x, y):
         raise FileNotFoundError("evaluator weights are missing")
 
-    row = bench.bench_model("cgan", REGISTRY["cgan"], DATA, 60, 20, 0, broken, log=lambda *_: None)
+    row = bench.bench_model("cgan", REGISTRY["cgan"], DATA, 60, 20, 0, broken, log=lambda *_: None, cache=False)
     assert row["status"] == "error" and row["error"].startswith("evaluate: FileNotFoundError")
     assert row["train"]["epochs_done"] == 2.0 and row["generate"]["n"] == 20
+    assert row["samples"].shape == (20, 28, 28)  # still drawn in the samples figure
     results = {"settings": {"seconds": 0.2, "n": 20, "seed": 0, "dataset": "mnist", "mode": "full",
                             "n_train": 60}, "command": "x", "started_utc": "t", "total_seconds": 1.0,
                "machine": bench.describe_machine(), "results": [row]}
@@ -179,7 +180,7 @@ def run(tmp_path_factory):
     results = bench.run_bench(["cgan", "vae", "dcgan", "ref_tfdocs_dcgan"], seconds=60, n=50, seed=3,
                               out_dir=out, label="unit-test run", registry=REGISTRY, data=DATA,
                               evaluate=_fake_evaluate, command="python -m helpers bench --test",
-                              log=lambda *_: None)
+                              log=lambda *_: None, cache=False)
     return results, out
 
 
@@ -266,10 +267,36 @@ def test_cli_rejects_bad_arguments(capsys):
     assert main(["bench", "--n", "5"]) == 2
 
 
+def test_trained_models_go_to_the_zoo_cache(monkeypatch, tmp_path):
+    import keras
+
+    from helpers import zoo
+
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+
+    calls = []
+
+    def train(x, y, seconds=None, seed=0):
+        calls.append(seconds)
+        return keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+
+    recipe = Recipe("tiny", "a savable Keras model", False, train, _tiny_generate)
+    row = bench.bench_model("tiny", recipe, DATA, 7, 20, 5, _fake_evaluate, log=lambda *_: None)
+    expected = bench.zoo_cache_path("tiny", "mnist", 7, 5)
+    assert row["cached_model"] == str(expected) and expected.is_file()
+    assert str(expected).startswith(str(tmp_path))
+    monkeypatch.setattr(zoo, "recipes", lambda: {"tiny": recipe})
+    reused = zoo.trained("tiny", seconds=7, seed=5, verbose=False)
+    assert calls == [7] and [w.shape for w in reused.weights] == [(3, 2), (2,)]  # loaded, not retrained
+    row = bench.bench_model("cgan", REGISTRY["cgan"], DATA, 7, 20, 5, _fake_evaluate, log=lambda *_: None)
+    assert row["status"] == "ok" and row["cached_model"] is None and "not cached" in row["cache_note"]
+
+
 def test_cli_end_to_end(monkeypatch, tmp_path, capsys):
     from helpers import datasets, zoo
     from helpers.cli import main
 
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(zoo, "recipes", lambda: REGISTRY)
     monkeypatch.setattr(datasets, "load", lambda name: DATA)
     monkeypatch.setattr(bench, "default_evaluate", lambda dataset, seed: _fake_evaluate)

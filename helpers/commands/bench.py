@@ -25,6 +25,8 @@ def add_arguments(parser):
     parser.add_argument("--dataset", default="mnist", choices=("mnist", "fashion_mnist"))
     parser.add_argument("--out", default="benchmarks",
                         help="folder for results-<time>.json, latest.json and RESULTS.md (default benchmarks/)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="do not save the trained models to the zoo cache (reused by synth and chapter 06)")
     parser.add_argument("--label", default="",
                         help='a note printed at the top of RESULTS.md, e.g. "smoke run, not the 300-s result"')
 
@@ -49,7 +51,8 @@ def run(args) -> int:
     command = (f"python -m helpers bench --seconds {args.seconds:g} --models {','.join(models)} --n {args.n} "
                f"--seed {args.seed} --dataset {args.dataset} --out {shlex.quote(args.out)}")
     results = bench.run_bench(models, seconds=args.seconds, n=args.n, seed=args.seed, dataset=args.dataset,
-                              out_dir=args.out, label=args.label, command=command)
+                              out_dir=args.out, label=args.label, command=command,
+                              cache=not args.no_cache)
     print()
     print(bench.markdown_table(results))
     failed = [r["model"] for r in results["results"] if r["status"] == "error"]
