@@ -18,7 +18,6 @@ Missing Chromium or Playwright skips these tests on a laptop; in CI (``CI=true``
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import shutil
@@ -32,10 +31,10 @@ from lab_harness import (
     REPO,
     LabPage,
     LabServer,
-    browser_required,
     descendants,
-    find_chromium,
+    find_tools,
     pid_alive,
+    require_or_skip,
     safe_cmdline,
 )
 
@@ -46,19 +45,8 @@ CONSOLE_KEY = pytest.StashKey[list]()
 @pytest.fixture(scope="session")
 def browser_tools():
     """Path of the Chromium executable; skips (or fails in CI) when the tooling is missing."""
-    missing = []
-    chromium = find_chromium()
-    if chromium is None:
-        missing.append("Chromium (`apt-get install chromium`, or set CHROMIUM=/path/to/chrome)")
-    if importlib.util.find_spec("playwright") is None:
-        missing.append("Playwright (`pip install -r requirements-browser.txt`)")
-    if importlib.util.find_spec("jupyterlab") is None:
-        missing.append("JupyterLab (`pip install -r requirements.txt`)")
-    if missing:
-        message = "browser tests need " + " and ".join(missing)
-        if browser_required():
-            pytest.fail(message + " — required in CI (CI=true / COURSE_REQUIRE_BROWSER=1)", pytrace=False)
-        pytest.skip(message)
+    chromium, missing = find_tools()
+    require_or_skip(missing)
     return chromium
 
 
@@ -127,10 +115,18 @@ def chromium(browser_tools):
 
 
 
-@pytest.fixture
-def lab(request, lab_server, chromium):
-    """A fresh browser context on the JupyterLab server, as a :class:`LabPage`."""
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """test-artifacts/browser/, emptied of the previous run's screenshots."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("*.png"):
+        old.unlink()
+    return ARTIFACTS
+
+
+@pytest.fixture
+def lab(request, lab_server, chromium, artifacts_dir):
+    """A fresh browser context on the JupyterLab server, as a :class:`LabPage`."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
     context.set_default_timeout(30_000)
     page = context.new_page()
@@ -145,7 +141,7 @@ def lab(request, lab_server, chromium):
         report = getattr(request.node, "rep_call", None)
         if report is None or report.failed:
             try:
-                page.screenshot(path=str(ARTIFACTS / f"{lab_page.name}-FAILED.png"))
+                page.screenshot(path=str(artifacts_dir / f"{lab_page.name}-FAILED.png"))
             except Exception:  # noqa: BLE001 (a screenshot must never hide the real failure)
                 pass
         lab_server.track_children()
