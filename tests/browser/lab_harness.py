@@ -467,6 +467,12 @@ class LabPage:
         for text in broken.all_inner_texts():
             problems.append(f"widget front end reports: {text.strip()[:160]!r}")
         if problems:
+            first = min(flagged, default=None) or next(
+                ((i, 0) for i, shown in enumerate(rendered) for dom in shown
+                 if dom["mime"] == "text/plain" and WIDGET_REPR.match(dom["text"])), None)
+            if first is not None:  # show the broken widget, not wherever the page was scrolled to
+                self.page.locator(".jp-NotebookPanel .jp-Cell").nth(first[0]).scroll_into_view_if_needed()
+            self.screenshot("widget-problem")
             raise AssertionError(
                 f"{self.notebook}: {len(problems)} widget problem(s) — the JupyterLab widget front end "
                 "(jupyterlab_widgets) is missing, mismatched or failed:\n  - " + "\n  - ".join(problems))
