@@ -76,6 +76,7 @@ class Autoencoder(keras.Model):
         self.code_chol = self.add_weight(shape=(self.latent_dim, self.latent_dim), initializer="identity",
                                          trainable=False, name="code_chol")
         self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.build()  # create the weights now: saving/loading and weight counts then work before any call
 
     def encode(self, x):
         return self.encoder(ops.cast(x, "float32"))

@@ -106,6 +106,7 @@ class VAE(keras.Model):
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self.kl_tracker = keras.metrics.Mean(name="kl")
         self.neg_elbo_tracker = keras.metrics.Mean(name="neg_elbo")
+        self.build()  # create the weights now: saving/loading and weight counts then work before any call
 
     # -- the two halves --------------------------------------------------
     def _with_label(self, h, labels):
