@@ -280,9 +280,10 @@ def build_pipeline(x_uint8, y, batch_size: int = 128, cache: bool = True, shuffl
 PIPELINE_VARIANTS = {
     "map only (one image at a time)": dict(cache=False, shuffle=False, batch=False, prefetch=False),
     "+ batch": dict(cache=False, shuffle=False, batch=True, prefetch=False),
+    "+ batch + prefetch": dict(cache=False, shuffle=False, batch=True, prefetch=True),
     "+ batch + cache": dict(cache=True, shuffle=False, batch=True, prefetch=False),
     "+ batch + cache + shuffle": dict(cache=True, shuffle=True, batch=True, prefetch=False),
-    "+ batch + cache + shuffle + prefetch": dict(cache=True, shuffle=True, batch=True, prefetch=True),
+    "cache + shuffle + batch + prefetch": dict(cache=True, shuffle=True, batch=True, prefetch=True),
 }
 
 
