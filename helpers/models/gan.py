@@ -101,15 +101,18 @@ LOSSES = {
 
 # ---------------------------------------------------------------- networks
 def build_generator(latent_dim: int = 64, width: int = 64, num_classes: int | None = None,
-                    name: str = "generator") -> keras.Model:
+                    batch_norm: bool = True, name: str = "generator") -> keras.Model:
     """z (and label) -> Dense 7×7×2w -> ConvT w (14×14) -> ConvT 1 (28×28), tanh.
 
     With ``num_classes`` the label arrives one-hot (or as a mixture of classes,
     for class interpolation), is embedded by a bias-free dense layer and
     concatenated to the noise.
     Batch normalisation after each hidden layer keeps the generator's
-    activations well scaled (the DCGAN recipe).
+    activations well scaled (the DCGAN recipe); ``batch_norm=False`` drops it.
     """
+    def norm(t):
+        return layers.BatchNormalization()(t) if batch_norm else t
+
     z = keras.Input((latent_dim,), name="z")
     inputs = [z]
     h = z
@@ -117,31 +120,37 @@ def build_generator(latent_dim: int = 64, width: int = 64, num_classes: int | No
         y = keras.Input((num_classes,), name="label_onehot")
         inputs.append(y)
         h = layers.Concatenate()([z, layers.Dense(16, use_bias=False, name="label_embedding")(y)])
-    h = layers.Dense(7 * 7 * 2 * width, use_bias=False)(h)
-    h = layers.BatchNormalization()(h)
+    h = layers.Dense(7 * 7 * 2 * width, use_bias=not batch_norm)(h)
+    h = norm(h)
     h = layers.ReLU()(h)
     h = layers.Reshape((7, 7, 2 * width))(h)
-    h = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False)(h)
-    h = layers.BatchNormalization()(h)
+    h = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=not batch_norm)(h)
+    h = norm(h)
     h = layers.ReLU()(h)
     x = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh", name="image")(h)
     return keras.Model(inputs if num_classes else z, x, name=name)
 
 
 def build_discriminator(width: int = 64, num_classes: int | None = None, dropout: float = 0.0,
-                        name: str = "discriminator") -> keras.Model:
+                        spectral_norm: bool = False, name: str = "discriminator") -> keras.Model:
     """x (and label) -> Conv w (14×14) -> Conv 2w (7×7) -> flattened features h -> logit.
 
     Unconditional: ``logit = dense(h)``. Conditional: a projection discriminator
     ``logit = dense(h) + ⟨embed(y), h⟩`` and a second output, class logits
     ``classify(h)`` (the auxiliary classifier). No batch normalisation: D sees
     real and fake batches separately, and batch statistics would let it tell
-    them apart by the batch rather than by the image.
+    them apart by the batch rather than by the image. ``spectral_norm=True``
+    divides each convolution's kernel by its largest singular value, which
+    bounds how sharply D can react to its input (a smoother teacher for G).
     """
+    def conv(filters):
+        layer = layers.Conv2D(filters, 4, strides=2, padding="same")
+        return layers.SpectralNormalization(layer) if spectral_norm else layer
+
     x = keras.Input((28, 28, 1), name="image")
-    h = layers.Conv2D(width, 4, strides=2, padding="same")(x)
+    h = conv(width)(x)
     h = layers.LeakyReLU(0.2)(h)
-    h = layers.Conv2D(2 * width, 4, strides=2, padding="same")(h)
+    h = conv(2 * width)(h)
     h = layers.LeakyReLU(0.2)(h)
     h = layers.Flatten(name="features")(h)
     if dropout:
@@ -172,17 +181,19 @@ class DCGAN(keras.Model):
     conditional = False
 
     def __init__(self, latent_dim: int = 64, width: int = 64, d_width: int | None = None,
-                 ema: float = 0.995, dropout: float = 0.0, num_classes: int | None = None, **kwargs):
+                 ema: float = 0.995, dropout: float = 0.0, batch_norm: bool = True,
+                 spectral_norm: bool = False, num_classes: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.latent_dim, self.width, self.ema, self.dropout = int(latent_dim), int(width), float(ema), dropout
         self.d_width = int(d_width or width)
+        self.batch_norm, self.spectral_norm = bool(batch_norm), bool(spectral_norm)
         self.num_classes = num_classes if self.conditional else None
-        self.generator = build_generator(self.latent_dim, self.width, self.num_classes)
-        self.generator_ema = build_generator(self.latent_dim, self.width, self.num_classes,
+        self.generator = build_generator(self.latent_dim, self.width, self.num_classes, self.batch_norm)
+        self.generator_ema = build_generator(self.latent_dim, self.width, self.num_classes, self.batch_norm,
                                              name="generator_ema")
         self.generator_ema.set_weights(self.generator.get_weights())
         self.generator_ema.trainable = False
-        self.discriminator = build_discriminator(self.d_width, self.num_classes, dropout)
+        self.discriminator = build_discriminator(self.d_width, self.num_classes, dropout, self.spectral_norm)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
@@ -196,7 +207,8 @@ class DCGAN(keras.Model):
     def get_config(self):
         config = super().get_config()
         config.update(latent_dim=self.latent_dim, width=self.width, d_width=self.d_width, ema=self.ema,
-                      dropout=self.dropout, num_classes=self.num_classes)
+                      dropout=self.dropout, batch_norm=self.batch_norm, spectral_norm=self.spectral_norm,
+                      num_classes=self.num_classes)
         return config
 
     def compile(self, d_optimizer=None, g_optimizer=None, loss: str = "non_saturating",
@@ -268,7 +280,7 @@ class DCGAN(keras.Model):
             d_loss = self.d_loss_fn(real_logits, fake_logits, self.label_smoothing)
             d_total = d_loss + self.aux_loss(real_class_logits, labels)
         grads = tape.gradient(d_total, self.discriminator.trainable_weights)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
+        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights, strict=True))
 
         # 2) Generator: minimise -log D(G(z)) (non-saturating); only G's weights move.
         z = self.sample_noise(batch_size)
@@ -278,14 +290,14 @@ class DCGAN(keras.Model):
             g_loss = self.g_loss_fn(g_logits)
             g_total = g_loss + self.aux_loss(g_class_logits, labels)
         grads = tape.gradient(g_total, self.generator.trainable_weights)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights, strict=True))
 
         # 3) Exponential moving average of the generator's weights (used for sampling),
         #    with a warm-up so the random initial weights are forgotten quickly.
         if self.ema > 0:
             step = ops.cast(self.g_optimizer.iterations, "float32")
             decay = ops.minimum(self.ema, (1.0 + step) / (10.0 + step))
-            for w_ema, w in zip(self.generator_ema.weights, self.generator.weights):
+            for w_ema, w in zip(self.generator_ema.weights, self.generator.weights, strict=True):
                 w_ema.assign(decay * w_ema + (1.0 - decay) * w)
 
         self.d_loss_tracker.update_state(d_loss)
@@ -559,3 +571,63 @@ def _recipes():
 
 
 RECIPES = _recipes()
+
+
+# ---------------------------------------------------------------- monitoring
+def plot_history(history: dict, smooth: int = 20, title: str | None = None, axes=None):
+    """Two panels: D and G losses, and D(x) vs D(G(z)), per batch (moving average of ``smooth``)."""
+    import matplotlib.pyplot as plt
+
+    def avg(v):
+        v = np.asarray(v, dtype=float)
+        k = max(1, min(smooth, len(v)))
+        return np.convolve(v, np.ones(k) / k, mode="valid")
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3))
+    for key, label in (("d_loss", "D loss"), ("g_loss", "G loss")):
+        axes[0].plot(avg(history[key]), label=label)
+    for key, label in (("d_real", "D(x), real"), ("d_fake", "D(G(z)), fake")):
+        axes[1].plot(avg(history[key]), label=label)
+    axes[1].axhline(0.5, color="grey", lw=0.8, ls=":")
+    axes[1].set_ylim(0, 1)
+    for ax in axes:
+        ax.set_xlabel("batch")
+        ax.legend(fontsize=8)
+    if title:
+        axes[0].figure.suptitle(title)
+    return axes[0].figure
+
+
+def class_coverage(x_uint8) -> dict:
+    """How the course evaluator classifies samples: share per class, entropy (bits; 3.32 = uniform).
+
+    A mode-collapsed generator draws a few digits only: low entropy, a large
+    ``max_share``, few ``classes_covered`` (classes with at least 2% of samples).
+    """
+    from .. import metrics
+
+    probs = metrics.evaluator().probs(x_uint8)
+    share = np.bincount(probs.argmax(axis=1), minlength=probs.shape[1]) / len(probs)
+    nz = share[share > 0]
+    return {"share": share, "entropy_bits": float(-(nz * np.log2(nz)).sum()),
+            "max_share": float(share.max()), "classes_covered": int((share >= 0.02).sum())}
+
+
+def quick_scores(model, n: int = 2000, seed: int = 0, use_ema: bool = True) -> dict:
+    """Fréchet distance (÷ real-vs-real baseline at the same size), precision, recall and class coverage.
+
+    A fast summary for comparing training runs; chapter 06 and
+    :func:`helpers.metrics.evaluate_samples` give the full picture.
+    """
+    from .. import metrics
+
+    labels = np.arange(n) % model.num_classes if model.conditional else None
+    x = from_gan_range(model.generate(n, seed=seed, labels=labels, use_ema=use_ema))
+    res = metrics.evaluate_samples(x, labels, metrics=("frechet", "precision_recall"), n_real=n, seed=seed)
+    cov = class_coverage(x)
+    return {"frechet": res["frechet_distance"], "frechet_real": res["frechet_distance_real"],
+            "frechet_ratio": res["frechet_distance"] / res["frechet_distance_real"],
+            "precision": res["precision"], "recall": res["recall"],
+            "entropy_bits": cov["entropy_bits"], "max_share": cov["max_share"],
+            "classes_covered": cov["classes_covered"]}
