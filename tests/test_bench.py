@@ -309,3 +309,12 @@ def test_cli_end_to_end(monkeypatch, tmp_path, capsys):
                                 f"--dataset mnist --out {tmp_path}")
     assert [r["status"] for r in saved["results"]] == ["ok", "error"]
     assert "| `cgan` |" in captured.out
+
+
+def test_make_bench_defaults_are_the_issue_8_settings():
+    from helpers.cli import build_parser
+
+    args = build_parser().parse_args(["bench", "--seconds", "300"])  # what `make bench` runs
+    assert (args.seconds, args.n, args.seed, args.dataset, args.out) == (300.0, 10000, 0, "mnist", "benchmarks")
+    assert args.models.split(",") == ["ae", "vae", "cvae", "dcgan", "cgan", "ref_tfdocs_dcgan", "ref_kerasio_cgan"]
+    assert not args.no_cache
