@@ -9,6 +9,7 @@ baselines, or JSON with ``--json``. Progress goes to stderr.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import zipfile
 from pathlib import Path
@@ -58,6 +59,7 @@ def load_samples(path: str) -> tuple[np.ndarray, np.ndarray | None, dict]:
 
 
 def run(args) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up log quiet
     from .. import metrics
 
     chosen = tuple(m.strip() for m in args.metrics.split(",") if m.strip())

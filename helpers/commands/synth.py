@@ -77,6 +77,7 @@ def write_npz_atomic(path: Path, **arrays) -> None:
 
 
 def run(args) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up log quiet
     from .. import zoo
 
     available = zoo.recipes()
