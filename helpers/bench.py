@@ -673,3 +673,41 @@ def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".part")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
+
+
+# --------------------------------------------------------------------------- README block
+README_START = "<!-- bench:start -->"
+README_END = "<!-- bench:end -->"
+
+
+def readme_block(results: dict, results_dir: str = "benchmarks", samples_png: bool = True) -> str:
+    """The benchmark table for the README, between markers so a later run can replace it."""
+    png = f"{results_dir}/samples-latest.png" if samples_png else None
+    body = markdown_table(results, png).split("\n", 2)[2].strip()  # drop the page title
+    return (f"{README_START}\n<!-- written by `python -m helpers bench --readme README.md`; "
+            f"edit {results_dir}/, not this block -->\n\n{body}\n\n"
+            f"Full results and history: [{results_dir}/RESULTS.md]({results_dir}/RESULTS.md), "
+            f"`{results_dir}/results-*.json`.\n{README_END}")
+
+
+def update_readme(path, results: dict, results_dir: str = "benchmarks") -> None:
+    """Replace the text between ``README_START`` and ``README_END`` in ``path`` with the table."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"{path} has no '{README_START}' ... '{README_END}' block; add those two lines "
+                         "where the benchmark table should go, then run again.")
+    has_png = (path.parent / results_dir / "samples-latest.png").is_file()
+    new = text[:start] + readme_block(results, results_dir, has_png) + text[end + len(README_END):]
+    _atomic_write(path, new)
+
+
+def render(results_json, out_dir) -> Path:
+    """Rewrite ``RESULTS.md`` in ``out_dir`` from a saved results JSON (no training)."""
+    results = json.loads(Path(results_json).read_text(encoding="utf-8"))
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    png = "samples-latest.png" if (out / "samples-latest.png").is_file() else None
+    _atomic_write(out / "RESULTS.md", markdown_table(results, png))
+    return out / "RESULTS.md"

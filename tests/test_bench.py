@@ -318,3 +318,36 @@ def test_make_bench_defaults_are_the_issue_8_settings():
     assert (args.seconds, args.n, args.seed, args.dataset, args.out) == (300.0, 10000, 0, "mnist", "benchmarks")
     assert args.models.split(",") == ["ae", "vae", "cvae", "dcgan", "cgan", "ref_tfdocs_dcgan", "ref_kerasio_cgan"]
     assert not args.no_cache
+
+
+def test_readme_block_is_replaced_between_markers(run, tmp_path):
+    results, _ = run
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Course\n\nintro\n\n{bench.README_START}\nold table\n{bench.README_END}\n\n## After\n")
+    bench.update_readme(readme, results)
+    text = readme.read_text()
+    assert "old table" not in text and text.startswith("# Course\n\nintro\n\n") and text.endswith("## After\n")
+    assert text.count(bench.README_START) == 1 and text.count(bench.README_END) == 1
+    assert "| `cgan` |" in text and "[benchmarks/RESULTS.md](benchmarks/RESULTS.md)" in text
+    assert "# Benchmark: generative models" not in text  # the page title stays in RESULTS.md
+    bench.update_readme(readme, results)  # idempotent
+    assert readme.read_text() == text
+    readme.write_text("no markers here\n")
+    with pytest.raises(ValueError, match="bench:start"):
+        bench.update_readme(readme, results)
+
+
+def test_cli_rerenders_from_json_without_training(run, tmp_path, capsys):
+    from helpers.cli import main
+
+    _, out = run
+    readme = tmp_path / "README.md"
+    readme.write_text(f"{bench.README_START}\n{bench.README_END}\n")
+    target = tmp_path / "rendered"
+    code = main(["bench", "--from-json", str(out / "latest.json"), "--out", str(target), "--readme", str(readme)])
+    assert code == 0
+    assert (target / "RESULTS.md").read_text() == (out / "RESULTS.md").read_text().replace(
+        "\n\nSamples (first 20 of each model):\n\n![samples](samples-latest.png)", "")  # no PNG in target
+    assert "| `cgan` |" in readme.read_text()
+    assert main(["bench", "--from-json", str(tmp_path / "missing.json")]) == 2
+    assert "does not exist" in capsys.readouterr().err

@@ -27,6 +27,10 @@ def add_arguments(parser):
                         help="folder for results-<time>.json, latest.json and RESULTS.md (default benchmarks/)")
     parser.add_argument("--no-cache", action="store_true",
                         help="do not save the trained models to the zoo cache (reused by synth and chapter 06)")
+    parser.add_argument("--readme", default=None, metavar="PATH",
+                        help="also write the table into PATH between <!-- bench:start --> and <!-- bench:end -->")
+    parser.add_argument("--from-json", default=None, metavar="RESULTS_JSON",
+                        help="no training: rewrite RESULTS.md (and --readme) from a saved results JSON")
     parser.add_argument("--label", default="",
                         help='a note printed at the top of RESULTS.md, e.g. "smoke run, not the 300-s result"')
 
@@ -36,6 +40,8 @@ def run(args) -> int:
     from ..cli import CommandError
     from ..runtime import mode
 
+    if args.from_json:
+        return _render(args)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     if not models:
         raise CommandError("--models is empty; name at least one model, e.g. --models vae,cgan")
@@ -55,9 +61,44 @@ def run(args) -> int:
                               cache=not args.no_cache)
     print()
     print(bench.markdown_table(results))
+    if args.readme:
+        _update_readme(args, results)
     failed = [r["model"] for r in results["results"] if r["status"] == "error"]
     if failed:
         print(f"error: {len(failed)} model(s) failed: {', '.join(failed)} (details in {args.out}/latest.json)",
               file=sys.stderr)
         return 1
+    return 0
+
+
+def _update_readme(args, results):
+    from .. import bench
+    from ..cli import CommandError
+
+    try:
+        bench.update_readme(args.readme, results, results_dir=args.out.rstrip("/"))
+    except (OSError, ValueError) as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"updated the benchmark table in {args.readme}")
+
+
+def _render(args) -> int:
+    import json
+    from pathlib import Path
+
+    from .. import bench
+    from ..cli import CommandError
+
+    path = Path(args.from_json)
+    if not path.is_file():
+        raise CommandError(f"{path} does not exist; pass a results JSON written by a bench run "
+                           f"(e.g. {args.out}/latest.json)")
+    try:
+        written = bench.render(path, args.out)
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, KeyError) as exc:
+        raise CommandError(f"{path} is not a bench results file: {exc}") from exc
+    print(f"wrote {written}")
+    if args.readme:
+        _update_readme(args, results)
     return 0
