@@ -176,6 +176,7 @@ def test_generate_and_save_load_round_trip(name, cls, tmp_path):
         with pytest.raises(ValueError, match="unconditional"):
             recipe.generate(model, 2, labels=[1, 2])
     path = tmp_path / f"{name}.keras"
+    model.train_info = {"seconds": 1.0, "epochs_done": 0.5}  # as after training: must not break saving
     model.save(path)
     loaded = keras.saving.load_model(path)
     assert type(loaded) is cls and loaded.get_config() == model.get_config()
