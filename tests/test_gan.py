@@ -88,7 +88,7 @@ def _weights(net):
 
 
 def _changed(before, net):
-    return any(not np.allclose(a, b) for a, b in zip(before, net.get_weights()))
+    return any(not np.allclose(a, b) for a, b in zip(before, net.get_weights(), strict=True))
 
 
 @pytest.mark.parametrize("conditional", [False, True])
@@ -112,14 +112,14 @@ def test_ema_is_the_moving_average_of_generator_weights():
     x = np.zeros((8, 28, 28, 1), "float32")
     model.train_on_batch(x)
     decay = min(0.9, (1 + 1) / (10 + 1))  # warm-up after the first generator step
-    for e0, e1, g1 in zip(before_ema, model.generator_ema.get_weights(), model.generator.get_weights()):
+    for e0, e1, g1 in zip(before_ema, model.generator_ema.get_weights(), model.generator.get_weights(), strict=True):
         np.testing.assert_allclose(e1, decay * e0 + (1 - decay) * g1, rtol=1e-5, atol=1e-6)
     for _ in range(30):
         model.train_on_batch(x)
     before_ema = _weights(model.generator_ema)
     model.train_on_batch(x)  # generator step 32: decay (1 + 32) / (10 + 32)
     decay = min(0.9, (1 + 32) / (10 + 32))
-    for e0, e1, g1 in zip(before_ema, model.generator_ema.get_weights(), model.generator.get_weights()):
+    for e0, e1, g1 in zip(before_ema, model.generator_ema.get_weights(), model.generator.get_weights(), strict=True):
         np.testing.assert_allclose(e1, decay * e0 + (1 - decay) * g1, rtol=1e-4, atol=1e-5)
 
 
@@ -168,7 +168,7 @@ def test_training_is_deterministic_for_a_seed():
     x, y = _tiny_data()
     a, info = gan.train_gan(x, y, conditional=True, epochs=1, batch_size=16, seed=5, run_eagerly=True, **TINY)
     b, _ = gan.train_gan(x, y, conditional=True, epochs=1, batch_size=16, seed=5, run_eagerly=True, **TINY)
-    for wa, wb in zip(a.get_weights(), b.get_weights()):
+    for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
         np.testing.assert_array_equal(wa, wb)
     assert info["images"] == 64 and len(info["history"]["d_loss"]) == 4
 
@@ -219,3 +219,18 @@ def test_class_mixtures_and_soft_labels():
     soft = model.generate(z=z, labels=mix)
     np.testing.assert_allclose(soft[0], model.generate(z=z[:1], labels=[2])[0], atol=1e-6)
     np.testing.assert_allclose(soft[-1], model.generate(z=z[:1], labels=[7])[0], atol=1e-6)
+
+
+def test_class_coverage_tells_collapse_from_variety():
+    import os
+
+    if not os.environ.get("COURSE_DATA_DIR"):
+        pytest.skip("COURSE_DATA_DIR not set: needs genuine MNIST test images")
+    from helpers.datasets import load_mnist
+
+    _, (x_test, y_test) = load_mnist()
+    varied = gan.class_coverage(x_test[:500])
+    assert varied["classes_covered"] == 10 and varied["entropy_bits"] > 3.2
+    collapsed = gan.class_coverage(np.repeat(x_test[:1], 200, axis=0))
+    assert collapsed["entropy_bits"] == pytest.approx(0.0) and collapsed["max_share"] == 1.0
+    assert collapsed["classes_covered"] == 1

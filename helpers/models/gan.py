@@ -511,11 +511,13 @@ def train_gan(x_train, y_train=None, conditional: bool = False, epochs: int | No
               seconds: float | None = None, seed: int = 0, batch_size: int = DEFAULTS["batch_size"],
               learning_rate: float = DEFAULTS["learning_rate"], d_learning_rate: float | None = None,
               loss: str = "non_saturating", label_smoothing: float = 0.0, callbacks=(), verbose: int = 0,
-              run_eagerly: bool = False, **model_kwargs):
+              steps: int | None = None, run_eagerly: bool = False, **model_kwargs):
     """Build, compile and fit a (conditional) GAN on uint8 images; returns ``(model, info)``.
 
     ``seconds`` caps wall-clock training (``helpers.training.TimeBudget``);
     ``epochs`` defaults to :data:`FULL_EPOCHS` (or 1000 with a time budget).
+    ``steps`` trains exactly that many batches instead (comparisons of runs
+    that must not depend on how busy the machine is).
     ``info`` has ``seconds``, ``epochs_done``, ``images_per_second`` and the
     per-batch ``history`` (a :class:`History`).
     """
@@ -529,11 +531,15 @@ def train_gan(x_train, y_train=None, conditional: bool = False, epochs: int | No
                   keras.optimizers.Adam(learning_rate, beta_1=0.5),
                   loss=loss, label_smoothing=label_smoothing, run_eagerly=run_eagerly)
     data = make_gan_dataset(x_train, y_train if conditional else None, batch_size=batch_size, seed=seed)
-    if epochs is None:
+    fit_kwargs = {}
+    if steps is not None:
+        data, epochs, fit_kwargs = data.repeat(), 1, {"steps_per_epoch": int(steps)}
+    elif epochs is None:
         epochs = FULL_EPOCHS if seconds is None else 1000
     budget, history = TimeBudget(seconds), History()
     start = time.perf_counter()
-    model.fit(data, epochs=epochs, verbose=verbose, shuffle=False, callbacks=[budget, history, *callbacks])
+    model.fit(data, epochs=epochs, verbose=verbose, shuffle=False, callbacks=[budget, history, *callbacks],
+              **fit_kwargs)
     elapsed = time.perf_counter() - start
     images = len(history.logs.get("d_loss", [])) * batch_size
     info = {"seconds": elapsed, "epochs_done": budget.epochs_done, "images": images,
