@@ -221,6 +221,9 @@ class DCGAN(keras.Model):
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(learning_rate, beta_1=0.5)
         self.d_loss_fn, self.g_loss_fn = LOSSES[loss]
         self.loss_name, self.label_smoothing = loss, float(label_smoothing)
+        # Build the optimisers now, so a saved model's optimiser state (moments, step count) reloads too.
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
 
     def get_compile_config(self):
         # A reloaded model is compiled with the same loss, smoothing and learning rates.
@@ -235,9 +238,6 @@ class DCGAN(keras.Model):
             self.compile(keras.optimizers.Adam(config["d_lr"], beta_1=0.5),
                          keras.optimizers.Adam(config["g_lr"], beta_1=0.5),
                          loss=config["loss"], label_smoothing=config["label_smoothing"])
-            # Build the optimisers so their saved state (moments, step count) is restored too.
-            self.d_optimizer.build(self.discriminator.trainable_variables)
-            self.g_optimizer.build(self.generator.trainable_variables)
 
     @property
     def metrics(self):
