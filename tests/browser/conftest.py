@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import time
 from pathlib import Path
 
@@ -68,10 +69,14 @@ def lab_root(tmp_path_factory) -> Path:
 def lab_server(browser_tools, lab_root, tmp_path_factory):
     server = LabServer(lab_root, tmp_path_factory.mktemp("jupyterlab"))
     _ACTIVE["server"] = server
+    # A CI timeout sends SIGTERM: turn it into KeyboardInterrupt so pytest still runs the
+    # teardowns below (server, kernels, browser) before it exits.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.start()
         yield server
     finally:
+        signal.signal(signal.SIGTERM, previous)
         killed = server.stop()
         _ACTIVE.pop("server", None)
         still_alive = [pid for pid in server.started_pids if pid_alive(pid)]
@@ -82,6 +87,10 @@ def lab_server(browser_tools, lab_root, tmp_path_factory):
             problems.append(f"processes left behind: pids {still_alive}")
         if problems:
             pytest.fail("JupyterLab teardown: " + "; ".join(problems) + f"\n--- server log ---\n{server.log_tail()}")
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 @pytest.fixture(scope="session")

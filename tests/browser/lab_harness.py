@@ -89,6 +89,18 @@ def require_or_skip(missing: list[str]) -> None:
     pytest.skip(message)
 
 
+def _die_with_parent() -> None:
+    """In the server's child process (Linux): die with pytest, even when pytest is SIGKILLed.
+    SIGKILL, because a server told to stop mid-request can hang; its kernels notice their
+    parent is gone (ipykernel's parent poller) and exit on their own."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -171,7 +183,8 @@ class LabServer:
             cmd.append("--allow-root")
         self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop())
         self.proc = subprocess.Popen(cmd, cwd=self.root, env=env, stdin=subprocess.DEVNULL,
-                                     stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+                                     stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+                                     preexec_fn=_die_with_parent)
         self.started_pids.add(self.proc.pid)
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while time.monotonic() < deadline:
