@@ -361,9 +361,9 @@ def _metrics_summary(raw: dict) -> dict:
 
 def zoo_cache_path(name: str, dataset: str, seconds: float, seed: int):
     """Where :func:`helpers.zoo.trained` looks for this model trained with this budget and seed."""
-    from .runtime import cache_dir
+    from .zoo import cache_path
 
-    return cache_dir("zoo") / f"{name}-{dataset}-seed{seed}-{seconds:g}s.keras"
+    return cache_path(name, dataset, seconds, seed)
 
 
 def _save_to_zoo_cache(model, path) -> str:

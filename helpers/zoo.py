@@ -54,26 +54,60 @@ def get(name: str) -> Recipe:
     return available[name]
 
 
+def cache_path(name: str, dataset: str = "mnist", seconds: float | None = None, seed: int = 0):
+    """Where a registry model trained with this budget and seed is cached (per mode, git-ignored)."""
+    from .runtime import cache_dir
+
+    budget = "full" if seconds is None else f"{seconds:g}s"
+    return cache_dir("zoo") / f"{name}-{dataset}-seed{seed}-{budget}.keras"
+
+
+def _budget_of(path) -> float:
+    """Training budget encoded in a cache file name: seconds, or infinity for full-mode epochs."""
+    tag = path.stem.rsplit("-", 1)[-1]
+    if tag == "full":
+        return float("inf")
+    try:
+        return float(tag.removesuffix("s"))
+    except ValueError:
+        return -1.0
+
+
+def cached_at_least(name: str, dataset: str = "mnist", seconds: float | None = None, seed: int = 0):
+    """The cached model file trained with the longest budget >= ``seconds`` (None if there is none).
+
+    So a chapter asking for a 60-s model reuses the 300-s one that ``make bench``
+    or ``synth --seconds 300`` left behind, instead of training a worse one.
+    """
+    wanted = float("inf") if seconds is None else float(seconds)
+    folder = cache_path(name, dataset, seconds, seed).parent
+    candidates = [p for p in folder.glob(f"{name}-{dataset}-seed{seed}-*.keras")
+                  if ".part" not in p.name and _budget_of(p) >= wanted]
+    return max(candidates, key=_budget_of, default=None)
+
+
 def trained(name: str, dataset: str = "mnist", seconds: float | None = None, seed: int = 0,
-            retrain: bool = False, verbose: bool = True):
+            retrain: bool = False, verbose: bool = True, reuse_longer: bool = True):
     """A trained model from the registry, cached as a ``.keras`` file.
 
     The cache key is (model, dataset, seed, budget), so the CLI, the benchmark
     and chapter 06 share models trained with the same settings instead of
-    training them again. ``retrain=True`` ignores the cache.
+    training them again. With ``reuse_longer`` a model cached with a longer
+    budget also counts. ``retrain=True`` ignores the cache.
     """
     import keras
 
     from .datasets import load
-    from .runtime import cache_dir
 
     recipe = get(name)
-    budget = "full" if seconds is None else f"{seconds:g}s"
-    path = cache_dir("zoo") / f"{name}-{dataset}-seed{seed}-{budget}.keras"
-    if path.exists() and not retrain:
+    path = cache_path(name, dataset, seconds, seed)
+    found = None
+    if not retrain:
+        found = cached_at_least(name, dataset, seconds, seed) if reuse_longer else (path if path.exists() else None)
+    if found is not None:
         if verbose:
-            print(f"{name}: loaded cached model {path}")
-        return keras.saving.load_model(path)
+            print(f"{name}: loaded cached model {found.name} (pass retrain=True to train a new one)")
+        return keras.saving.load_model(found)
     (x_train, y_train), _ = load(dataset)
     model = recipe.train(x_train, y_train, seconds=seconds, seed=seed)
     tmp = path.with_name(path.stem + ".part.keras")

@@ -72,3 +72,30 @@ def test_cli_unknown_command_exits_nonzero(capsys):
     with pytest.raises(SystemExit) as exc:
         cli.main(["frobnicate"])
     assert exc.value.code == 2
+
+
+def test_zoo_trained_caches_and_reuses_a_longer_budget(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("COURSE_MODE", "smoke")
+    budgets = []
+
+    def train(x, y, seconds=None, seed=0):
+        budgets.append(seconds)
+        model = _tiny_model()
+        model.layers[0].kernel.assign(np.full((4, 1), float(seconds or 0), "float32"))
+        return model
+
+    fake = zoo.Recipe("fake", "a fake", False, train=train, generate=None)
+    monkeypatch.setattr(zoo, "recipes", lambda: {"fake": fake})
+    tiny = np.zeros((4, 28, 28), np.uint8), np.zeros(4, np.uint8)
+    monkeypatch.setattr("helpers.datasets.load", lambda name: (tiny, tiny))
+
+    zoo.trained("fake", seconds=300, verbose=False)
+    assert zoo.cache_path("fake", seconds=300).is_file() and budgets == [300]
+    reused = zoo.trained("fake", seconds=60, verbose=False)  # a 300-s model serves a 60-s request
+    assert budgets == [300] and float(reused.layers[0].kernel.numpy()[0, 0]) == 300.0
+    zoo.trained("fake", seconds=60, reuse_longer=False, verbose=False)  # exact budget only: trains
+    assert budgets == [300, 60]
+    assert zoo.cached_at_least("fake", seconds=600) is None
+    zoo.trained("fake", seconds=300, retrain=True, verbose=False)
+    assert budgets == [300, 60, 300]
