@@ -36,7 +36,8 @@ def merge(runs: list[dict]) -> dict:
     merged["command"] = (f"one model per run: python -m helpers bench --seconds {first['settings']['seconds']:g} "
                          f"--n {first['settings']['n']} --models M (M = {', '.join(merged['settings']['models'])}), "
                          "then python tools/merge_bench.py")
-    merged["finished_utc"] = last["finished_utc"]
+    merged["started_utc"] = min(run["started_utc"] for run in runs)  # ISO strings in UTC sort by time
+    merged["finished_utc"] = max(run["finished_utc"] for run in runs)
     merged["total_seconds"] = round(sum(run["total_seconds"] for run in runs), 1)
     merged["machine"] = dict(first["machine"], load_average_end=last["machine"].get("load_average_end"))
     merged["frechet_real_vs_real_10k"] = next(
