@@ -187,40 +187,31 @@ def _capture_time_budgets():
     """Collect every :class:`helpers.training.TimeBudget` created inside the block.
 
     Recipes return only the trained model; their TimeBudget callbacks know the
-    training time and epochs, so the benchmark listens to them instead of
-    asking every model module to report. Each captured budget also counts its
-    batches and notes when the first one ended (graph tracing happens there),
-    which gives the steady-state throughput.
+    training time, epochs, batches and when the first batch ended (graph
+    tracing happens there), so the benchmark listens to them instead of asking
+    every model module to report.
     """
     from .training import TimeBudget
 
     created = []
-    original_init, original_batch_end = TimeBudget.__init__, TimeBudget.on_train_batch_end
+    original_init = TimeBudget.__init__
 
     def init(self, *args, **kwargs):
         original_init(self, *args, **kwargs)
-        self.bench_batches, self.bench_first_batch_end = 0, None
         created.append(self)
 
-    def on_train_batch_end(self, batch, logs=None):
-        original_batch_end(self, batch, logs)
-        if hasattr(self, "bench_batches"):
-            self.bench_batches += 1
-            if self.bench_batches == 1:
-                self.bench_first_batch_end = self.elapsed
-
-    TimeBudget.__init__, TimeBudget.on_train_batch_end = init, on_train_batch_end
+    TimeBudget.__init__ = init
     try:
         yield created
     finally:
-        TimeBudget.__init__, TimeBudget.on_train_batch_end = original_init, original_batch_end
+        TimeBudget.__init__ = original_init
 
 
 def _steady_rate(budgets, n_train: int) -> tuple[float | None, float | None]:
     """``(images/s after the first batch, seconds until the first batch ended)`` over all budgets."""
     images = seconds = warmup = 0.0
     for b in budgets:
-        batches, first = getattr(b, "bench_batches", 0), getattr(b, "bench_first_batch_end", None)
+        batches, first = b.batches, b.first_batch_seconds
         if batches < 2 or first is None:
             continue
         images += b.epochs_done * n_train * (batches - 1) / batches

@@ -27,6 +27,8 @@ class TimeBudget(keras.callbacks.Callback):
         self.start = None
         self.elapsed = 0.0
         self.epochs_done = 0.0
+        self.batches = 0  # over the whole fit
+        self.first_batch_seconds = None  # graph tracing happens in the first batch
 
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
@@ -37,7 +39,10 @@ class TimeBudget(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self._batch = batch + 1
+        self.batches += 1
         self.elapsed = time.perf_counter() - self.start
+        if self.first_batch_seconds is None:
+            self.first_batch_seconds = self.elapsed
         if self.seconds is not None and self.elapsed >= self.seconds:
             self.model.stop_training = True
 

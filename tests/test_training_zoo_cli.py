@@ -99,3 +99,12 @@ def test_zoo_trained_caches_and_reuses_a_longer_budget(tmp_path, monkeypatch):
     assert zoo.cached_at_least("fake", seconds=600) is None
     zoo.trained("fake", seconds=300, retrain=True, verbose=False)
     assert budgets == [300, 60, 300]
+
+
+def test_time_budget_counts_batches_and_first_batch_time():
+    model = _tiny_model()
+    budget = training.TimeBudget(None)
+    x = np.zeros((40, 4), "float32")
+    model.fit(x, x[:, :1], batch_size=10, epochs=2, callbacks=[budget], verbose=0)
+    assert budget.batches == 8
+    assert 0 < budget.first_batch_seconds <= budget.elapsed
