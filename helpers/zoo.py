@@ -87,30 +87,35 @@ def cached_at_least(name: str, dataset: str = "mnist", seconds: float | None = N
 
 
 def trained(name: str, dataset: str = "mnist", seconds: float | None = None, seed: int = 0,
-            retrain: bool = False, verbose: bool = True, reuse_longer: bool = True):
+            retrain: bool | None = None, verbose: bool = True, reuse_longer: bool = True, control: bool = True):
     """A trained model from the registry, cached as a ``.keras`` file.
 
     The cache key is (model, dataset, seed, budget), so the CLI, the benchmark
     and chapter 06 share models trained with the same settings instead of
     training them again. With ``reuse_longer`` a model cached with a longer
-    budget also counts. ``retrain=True`` ignores the cache.
+    budget also counts. ``retrain=None`` lets the notebook's "reuse cached
+    model / retrain" toggle decide (:mod:`helpers.cache_control`; reuse when
+    a cache exists); True ignores the cache, False reuses it when there is one.
     """
+    import time
+
     import keras
 
+    from . import cache_control
     from .datasets import load
 
     recipe = get(name)
     path = cache_path(name, dataset, seconds, seed)
-    found = None
-    if not retrain:
-        found = cached_at_least(name, dataset, seconds, seed) if reuse_longer else (path if path.exists() else None)
-    if found is not None:
+    found = cached_at_least(name, dataset, seconds, seed) if reuse_longer else (path if path.exists() else None)
+    if not cache_control.decide_retrain(path.stem, None if found is None else found.name, retrain, show=control):
         if verbose:
-            print(f"{name}: loaded cached model {found.name} (pass retrain=True to train a new one)")
+            print(f"{name}: loaded cached model {found.name} (choose 'retrain' or pass retrain=True to train a new one)")
         return keras.saving.load_model(found)
     (x_train, y_train), _ = load(dataset)
+    start = time.perf_counter()
     model = recipe.train(x_train, y_train, seconds=seconds, seed=seed)
     tmp = path.with_name(path.stem + ".part.keras")
     model.save(tmp)
     tmp.replace(path)
+    cache_control.report_trained(path.stem, time.perf_counter() - start, path.name)
     return model

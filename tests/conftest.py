@@ -24,3 +24,14 @@ def mnist(real_data_dir):
     from helpers import datasets
 
     return datasets.load("mnist", real_data_dir)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache_toggles(monkeypatch):
+    """Each test starts with no remembered "reuse / retrain" toggles and no COURSE_RETRAIN."""
+    from helpers import cache_control
+
+    monkeypatch.delenv(cache_control.RETRAIN_ENV, raising=False)
+    cache_control.forget()
+    yield
+    cache_control.forget()

@@ -184,6 +184,23 @@ def test_sample_grid_records_frames_and_animates():
     assert "<script" in html and "animation" in html.lower()
 
 
+def test_cached_training_restores_the_model_history_and_sample_frames(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    x, y = _tiny_data(32)
+    grid = gan.SampleGrid(n=10, every=1)
+    a, info = gan.train_gan(x, y, conditional=True, epochs=1, batch_size=16, seed=3, callbacks=[grid],
+                            run_eagerly=True, cache="tiny_cgan", **TINY)
+    assert info["source"] == "trained now" and grid.steps == [0, 1, 2]
+    grid2 = gan.SampleGrid(n=10, every=1)
+    b, info2 = gan.train_gan(x, y, conditional=True, epochs=1, batch_size=16, seed=3, callbacks=[grid2],
+                             run_eagerly=True, cache="tiny_cgan", **TINY)
+    assert info2["source"].startswith("loaded from cache")
+    assert info2["history"]["d_loss"] == pytest.approx(info["history"]["d_loss"])
+    assert grid2.steps == grid.steps and np.array_equal(grid2.frames[-1], grid.frames[-1])
+    labels = np.arange(10)
+    np.testing.assert_array_equal(a.generate(10, seed=1, labels=labels), b.generate(10, seed=1, labels=labels))
+
+
 def test_recipes_generate_course_format():
     from helpers.zoo import get
 

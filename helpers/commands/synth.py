@@ -107,7 +107,7 @@ def run(args) -> int:
     _status(f"[1/3] {args.model}: training on {args.dataset} with {budget} (or loading its cached checkpoint)")
     start = time.perf_counter()
     model = zoo.trained(args.model, dataset=args.dataset, seconds=args.seconds, seed=args.seed,
-                        retrain=args.retrain)
+                        retrain=args.retrain or None)  # None: COURSE_RETRAIN=1 can force it
     _status(f"      ready after {time.perf_counter() - start:.1f} s")
 
     labels = balanced_labels(args.n, args.seed) if recipe.conditional else None

@@ -511,7 +511,8 @@ def train_gan(x_train, y_train=None, conditional: bool = False, epochs: int | No
               seconds: float | None = None, seed: int = 0, batch_size: int = DEFAULTS["batch_size"],
               learning_rate: float = DEFAULTS["learning_rate"], d_learning_rate: float | None = None,
               loss: str = "non_saturating", label_smoothing: float = 0.0, callbacks=(), verbose: int = 0,
-              steps: int | None = None, run_eagerly: bool = False, **model_kwargs):
+              steps: int | None = None, run_eagerly: bool = False, cache: str | None = None,
+              retrain: bool | None = None, **model_kwargs):
     """Build, compile and fit a (conditional) GAN on uint8 images; returns ``(model, info)``.
 
     ``seconds`` caps wall-clock training (``helpers.training.TimeBudget``);
@@ -520,30 +521,56 @@ def train_gan(x_train, y_train=None, conditional: bool = False, epochs: int | No
     that must not depend on how busy the machine is).
     ``info`` has ``seconds``, ``epochs_done``, ``images_per_second`` and the
     per-batch ``history`` (a :class:`History`).
+
+    ``cache="name"`` goes through :func:`helpers.training.load_or_train`: a
+    model cached under that name is reused (the notebook shows a "reuse /
+    retrain" toggle; ``retrain`` forces it), and the frames of any
+    :class:`SampleGrid` in ``callbacks`` are restored with it, so the cells
+    that plot the training run work either way.
     """
     from ..runtime import set_seed
+    from ..training import load_or_train
 
-    set_seed(seed)
-    kwargs = {k: DEFAULTS[k] for k in ("latent_dim", "width", "ema")}
-    kwargs.update(model_kwargs)
-    model = ConditionalGAN(**kwargs) if conditional else DCGAN(**kwargs)
-    model.compile(keras.optimizers.Adam(d_learning_rate or learning_rate, beta_1=0.5),
-                  keras.optimizers.Adam(learning_rate, beta_1=0.5),
-                  loss=loss, label_smoothing=label_smoothing, run_eagerly=run_eagerly)
-    data = make_gan_dataset(x_train, y_train if conditional else None, batch_size=batch_size, seed=seed)
-    fit_kwargs = {}
-    if steps is not None:
-        data, epochs, fit_kwargs = data.repeat(), 1, {"steps_per_epoch": int(steps)}
-    elif epochs is None:
-        epochs = FULL_EPOCHS if seconds is None else 1000
-    budget, history = TimeBudget(seconds), History()
-    start = time.perf_counter()
-    model.fit(data, epochs=epochs, verbose=verbose, shuffle=False, callbacks=[budget, history, *callbacks],
-              **fit_kwargs)
-    elapsed = time.perf_counter() - start
-    images = len(history.logs.get("d_loss", [])) * batch_size
-    info = {"seconds": elapsed, "epochs_done": budget.epochs_done, "images": images,
-            "images_per_second": images / max(elapsed, 1e-9), "history": history.logs}
+    def build():
+        set_seed(seed)
+        kwargs = {k: DEFAULTS[k] for k in ("latent_dim", "width", "ema")}
+        kwargs.update(model_kwargs)
+        model = ConditionalGAN(**kwargs) if conditional else DCGAN(**kwargs)
+        model.compile(keras.optimizers.Adam(d_learning_rate or learning_rate, beta_1=0.5),
+                      keras.optimizers.Adam(learning_rate, beta_1=0.5),
+                      loss=loss, label_smoothing=label_smoothing, run_eagerly=run_eagerly)
+        return model
+
+    grids = [c for c in callbacks if isinstance(c, SampleGrid)]
+
+    def fit(model):
+        nonlocal epochs
+        data = make_gan_dataset(x_train, y_train if conditional else None, batch_size=batch_size, seed=seed)
+        fit_kwargs = {}
+        if steps is not None:
+            data, epochs, fit_kwargs = data.repeat(), 1, {"steps_per_epoch": int(steps)}
+        elif epochs is None:
+            epochs = FULL_EPOCHS if seconds is None else 1000
+        budget, history = TimeBudget(seconds), History()
+        start = time.perf_counter()
+        model.fit(data, epochs=epochs, verbose=verbose, shuffle=False, callbacks=[budget, history, *callbacks],
+                  **fit_kwargs)
+        elapsed = time.perf_counter() - start
+        images = len(history.logs.get("d_loss", [])) * batch_size
+        info = {"seconds": elapsed, "epochs_done": budget.epochs_done, "images": images,
+                "images_per_second": images / max(elapsed, 1e-9), "history": history.logs}
+        for i, grid in enumerate(grids):
+            info[f"grid{i}_frames"] = np.stack(grid.frames)
+            info[f"grid{i}_steps"] = np.asarray(grid.steps)
+        return info
+
+    if cache is None:
+        model = build()
+        return model, fit(model)
+    model, info = load_or_train(cache, build, fit, retrain=retrain)
+    for i, grid in enumerate(grids):
+        if not grid.frames and f"grid{i}_frames" in info:  # loaded: show the run that trained it
+            grid.frames, grid.steps = list(info[f"grid{i}_frames"]), [int(s) for s in info[f"grid{i}_steps"]]
     return model, info
 
 
