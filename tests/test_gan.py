@@ -184,6 +184,18 @@ def test_sample_grid_records_frames_and_animates():
     assert "<script" in html and "animation" in html.lower()
 
 
+def test_top_k_keeps_the_fakes_d_finds_most_realistic():
+    logits = np.array([[3.0], [-1.0], [2.0], [0.0]], "float32")
+    assert sorted(keras.ops.convert_to_numpy(gan.top_k_logits(logits, 0.5)).tolist()) == [2.0, 3.0]
+    assert keras.ops.convert_to_numpy(gan.top_k_logits(logits, 0.1)).tolist() == [3.0]  # at least one
+    assert len(keras.ops.convert_to_numpy(gan.top_k_logits(logits, 1.0))) == 4
+    # the generator's loss then only counts those: -log sigmoid over the best half
+    expected = -np.mean(np.log(_sigmoid([3.0, 2.0])))
+    assert _np(gan.generator_loss(gan.top_k_logits(logits, 0.5))) == pytest.approx(expected, rel=1e-5)
+    with pytest.raises(ValueError, match="top_k"):
+        gan.DCGAN(top_k=0.0, **TINY)
+
+
 def test_cached_training_restores_the_model_history_and_sample_frames(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
     x, y = _tiny_data(32)

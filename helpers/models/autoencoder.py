@@ -177,7 +177,7 @@ def compile_autoencoder(model, learning_rate: float = 2e-3, jit_compile="auto"):
 
 
 def fit_autoencoder(model, x_train, x_val=None, epochs: int = 5, batch_size: int = 128,
-                    seconds: float | None = None, verbose="auto"):
+                    seconds: float | None = None, verbose="auto", callbacks=()):
     """Train on float images in [0, 1] (or uint8); ``seconds`` caps wall-clock time.
 
     Returns the Keras ``History`` with ``history.budget`` (seconds, epochs done, images/s).
@@ -188,7 +188,7 @@ def fit_autoencoder(model, x_train, x_val=None, epochs: int = 5, batch_size: int
     budget = TimeBudget(seconds)
     val = None if x_val is None else (_as_float(x_val),)
     history = model.fit(x, batch_size=batch_size, epochs=epochs, shuffle=True, validation_data=val,
-                        callbacks=[budget], verbose=verbose)
+                        callbacks=[budget, *callbacks], verbose=verbose)
     history.budget = {"seconds": round(budget.elapsed, 1), "epochs": round(budget.epochs_done, 2),
                       "images_per_second": round(budget.epochs_done * len(x) / max(budget.elapsed, 1e-9))}
     return history
@@ -281,13 +281,15 @@ AE_SETTINGS = {"latent_dim": 32, "arch": "conv", "batch_size": 128, "learning_ra
 
 
 def _train_ae(x_train, y_train=None, seconds=None, seed=0):
+    from ..progress import LiveProgress
     from ..runtime import set_seed
 
     set_seed(seed)
     model = Autoencoder(latent_dim=AE_SETTINGS["latent_dim"], arch=AE_SETTINGS["arch"], seed=seed)
     compile_autoencoder(model, AE_SETTINGS["learning_rate"])
     fit_autoencoder(model, x_train, epochs=AE_SETTINGS["epochs"] if seconds is None else 10_000,
-                    batch_size=AE_SETTINGS["batch_size"], seconds=seconds, verbose=0)
+                    batch_size=AE_SETTINGS["batch_size"], seconds=seconds, verbose=0,
+                    callbacks=[LiveProgress(AE_SETTINGS["batch_size"], seconds=seconds, title="Autoencoder")])
     model.fit_code_gaussian(_as_float(x_train))
     return model
 

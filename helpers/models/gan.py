@@ -99,6 +99,14 @@ LOSSES = {
 }
 
 
+def top_k_logits(logits, fraction: float):
+    """The ``round(fraction × n)`` highest of ``n`` logits (at least one), for top-k generator updates."""
+    flat = ops.reshape(logits, (-1,))
+    n = ops.cast(ops.shape(flat)[0], "float32")
+    k = ops.maximum(1, ops.cast(ops.round(fraction * n), "int32"))
+    return ops.top_k(flat, k)[0]
+
+
 # ---------------------------------------------------------------- networks
 def build_generator(latent_dim: int = 64, width: int = 64, num_classes: int | None = None,
                     batch_norm: bool = True, name: str = "generator") -> keras.Model:
@@ -182,8 +190,11 @@ class DCGAN(keras.Model):
 
     def __init__(self, latent_dim: int = 64, width: int = 64, d_width: int | None = None,
                  ema: float = 0.995, dropout: float = 0.0, batch_norm: bool = True,
-                 spectral_norm: bool = False, num_classes: int | None = None, **kwargs):
+                 spectral_norm: bool = False, num_classes: int | None = None, top_k: float = 1.0, **kwargs):
         super().__init__(**kwargs)
+        if not 0.0 < float(top_k) <= 1.0:
+            raise ValueError(f"top_k is the share of each batch of fakes G learns from: 0 < top_k <= 1, not {top_k}")
+        self.top_k = float(top_k)
         self.latent_dim, self.width, self.ema, self.dropout = int(latent_dim), int(width), float(ema), dropout
         self.d_width = int(d_width or width)
         self.batch_norm, self.spectral_norm = bool(batch_norm), bool(spectral_norm)
@@ -208,7 +219,7 @@ class DCGAN(keras.Model):
         config = super().get_config()
         config.update(latent_dim=self.latent_dim, width=self.width, d_width=self.d_width, ema=self.ema,
                       dropout=self.dropout, batch_norm=self.batch_norm, spectral_norm=self.spectral_norm,
-                      num_classes=self.num_classes)
+                      num_classes=self.num_classes, top_k=self.top_k)
         return config
 
     def compile(self, d_optimizer=None, g_optimizer=None, loss: str = "non_saturating",
@@ -287,6 +298,10 @@ class DCGAN(keras.Model):
         with tf.GradientTape() as tape:
             x_fake = self.generator(self._g_inputs(z, labels), training=True)
             g_logits, g_class_logits = self.discriminate(x_fake, labels)
+            if self.top_k < 1.0:
+                # Top-k training (Sinha et al., 2020): G learns only from the fakes D already
+                # finds most realistic; the worst ones would pull it towards the mean of all digits.
+                g_logits = top_k_logits(g_logits, self.top_k)
             g_loss = self.g_loss_fn(g_logits)
             g_total = g_loss + self.aux_loss(g_class_logits, labels)
         grads = tape.gradient(g_total, self.generator.trainable_weights)
@@ -512,7 +527,7 @@ def train_gan(x_train, y_train=None, conditional: bool = False, epochs: int | No
               learning_rate: float = DEFAULTS["learning_rate"], d_learning_rate: float | None = None,
               loss: str = "non_saturating", label_smoothing: float = 0.0, callbacks=(), verbose: int = 0,
               steps: int | None = None, run_eagerly: bool = False, cache: str | None = None,
-              retrain: bool | None = None, **model_kwargs):
+              retrain: bool | None = None, progress: bool = False, **model_kwargs):
     """Build, compile and fit a (conditional) GAN on uint8 images; returns ``(model, info)``.
 
     ``seconds`` caps wall-clock training (``helpers.training.TimeBudget``);
@@ -527,6 +542,8 @@ def train_gan(x_train, y_train=None, conditional: bool = False, epochs: int | No
     retrain" toggle; ``retrain`` forces it), and the frames of any
     :class:`SampleGrid` in ``callbacks`` are restored with it, so the cells
     that plot the training run work either way.
+    ``progress=True`` shows a live line of numbers and the newest sample grid
+    in a notebook (:class:`helpers.progress.LiveProgress`).
     """
     from ..runtime import set_seed
     from ..training import load_or_train
@@ -552,9 +569,15 @@ def train_gan(x_train, y_train=None, conditional: bool = False, epochs: int | No
         elif epochs is None:
             epochs = FULL_EPOCHS if seconds is None else 1000
         budget, history = TimeBudget(seconds), History()
+        live = []
+        if progress:
+            from ..progress import LiveProgress
+
+            live = [LiveProgress(batch_size, seconds=seconds, steps=steps, grid=grids[0] if grids else None,
+                                 title=cache or type(model).__name__)]
         start = time.perf_counter()
-        model.fit(data, epochs=epochs, verbose=verbose, shuffle=False, callbacks=[budget, history, *callbacks],
-                  **fit_kwargs)
+        model.fit(data, epochs=epochs, verbose=verbose, shuffle=False,
+                  callbacks=[budget, history, *live, *callbacks], **fit_kwargs)
         elapsed = time.perf_counter() - start
         images = len(history.logs.get("d_loss", [])) * batch_size
         info = {"seconds": elapsed, "epochs_done": budget.epochs_done, "images": images,
@@ -576,7 +599,7 @@ def train_gan(x_train, y_train=None, conditional: bool = False, epochs: int | No
 
 def _recipe_train(conditional):
     def train(x_train, y_train, seconds=None, seed=0):
-        model, _ = train_gan(x_train, y_train, conditional=conditional, seconds=seconds, seed=seed)
+        model, _ = train_gan(x_train, y_train, conditional=conditional, seconds=seconds, seed=seed, progress=True)
         return model
     return train
 

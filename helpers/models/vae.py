@@ -345,7 +345,7 @@ class CosineDecay(keras.callbacks.Callback):
 
 def fit_vae(model, x_train, y_train=None, x_test=None, y_test=None, epochs: int = 10,
             batch_size: int = 128, seconds: float | None = None, seed: int = 0, decay: bool = True,
-            verbose="auto"):
+            verbose="auto", callbacks=()):
     """Train on images ``x_train`` (uint8 or float in [0, 1]); report the test ``-ELBO`` each epoch.
 
     ``x_test`` (if given) is binarised once with ``seed`` and used as validation
@@ -371,7 +371,7 @@ def fit_vae(model, x_train, y_train=None, x_test=None, y_test=None, epochs: int 
     args = (x[order], np.asarray(y_train)[order]) if conditional else (x[order],)
     history = model.fit(*args, batch_size=batch_size, epochs=epochs, shuffle=True,
                         validation_data=validation, verbose=verbose,
-                        callbacks=[budget] + ([CosineDecay(epochs, seconds)] if decay else []))
+                        callbacks=[budget] + ([CosineDecay(epochs, seconds)] if decay else []) + list(callbacks))
     history.budget = {"seconds": round(budget.elapsed, 1), "epochs": round(budget.epochs_done, 2),
                       "images_per_second": round(budget.epochs_done * len(x) / max(budget.elapsed, 1e-9))}
     return history
@@ -401,6 +401,7 @@ CVAE_SETTINGS = {"latent_dim": 4, "hidden": (512, 256), "batch_size": 128, "lear
 
 
 def _train(cls, settings, x_train, y_train, seconds=None, seed=0):
+    from ..progress import LiveProgress
     from ..runtime import set_seed
 
     set_seed(seed)
@@ -408,7 +409,8 @@ def _train(cls, settings, x_train, y_train, seconds=None, seed=0):
     compile_vae(model, settings["learning_rate"])
     fit_vae(model, x_train, y_train if model.num_classes else None,
             epochs=settings["epochs"] if seconds is None else 10_000,
-            batch_size=settings["batch_size"], seconds=seconds, seed=seed, verbose=0)
+            batch_size=settings["batch_size"], seconds=seconds, seed=seed, verbose=0,
+            callbacks=[LiveProgress(settings["batch_size"], seconds=seconds, title=type(model).__name__)])
     return model
 
 
