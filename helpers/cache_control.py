@@ -57,7 +57,7 @@ class CacheChoice:
             self._toggle = w.ToggleButtons(options=[REUSE, RETRAIN], value=self.value,
                                            tooltips=["load the model trained earlier (seconds)",
                                                      "train a new model when this cell is re-run"],
-                                           style={"button_width": "150px"})
+                                           style={"button_width": "180px"})
             self._toggle.observe(self._on_toggle, names="value")
             self._status = w.HTML()
             self.widget = w.VBox([w.HBox([w.HTML(f"<b>{html.escape(self.name)}</b>&nbsp;"), self._toggle]),

@@ -1,4 +1,4 @@
-"""Chapter 03 in JupyterLab: runs clean; its reconstruction picker and its training panel respond."""
+"""Chapter 03 in JupyterLab: runs clean; its reconstruction picker, training panel and cache toggle respond."""
 
 import re
 
@@ -33,9 +33,9 @@ def test_autoencoders_widgets_respond_and_train_on_click(lab):
     # Training panel: nothing trains until the button is clicked; a click trains one model and
     # adds its numbers and reconstructions to the panel.
     train = re.compile(r"train", re.I)
-    panel = lab.widget_with("button.jupyter-button:text-matches('train', 'i')")
+    panel = lab.widget_with("button.jupyter-button:not(.widget-toggle-button):text-matches('train', 'i')")
     panel.scroll_into_view_if_needed()
-    button = panel.locator("button.jupyter-button").filter(has_text=train).first
+    button = panel.locator("button.jupyter-button:not(.widget-toggle-button)").filter(has_text=train).first
     images = panel.locator("img.widget-image")
     assert images.count() == 0, "the training panel shows results before anyone clicked: it trained on its own"
     text = panel.inner_text()
@@ -52,3 +52,16 @@ def test_autoencoders_widgets_respond_and_train_on_click(lab):
     assert images.first.evaluate("img => img.complete && img.naturalWidth") > 0, "the new reconstructions did not load"
     lab.assert_no_errors()
     lab.screenshot("4-training-panel-after", panel)
+
+    # Cache toggle: each training cell shows "reuse cached model / retrain"; a click on "retrain" reaches
+    # the kernel, which answers in the toggle's status line with what to do next.
+    toggle = lab.widget_with("button.widget-toggle-button:text-is('retrain')")
+    toggle.scroll_into_view_if_needed()
+    status = toggle.locator(".widget-html-content").last
+    before = status.inner_text()
+    assert "cached" in before, f"the toggle's status does not mention the cache: {before!r}"
+    toggle.locator("button.widget-toggle-button").filter(has_text=re.compile("^retrain$")).first.click()
+    lab.wait_changed(lambda: status.inner_text(), before, "the cache toggle's status after clicking retrain")
+    assert "re-run this cell" in status.inner_text()
+    lab.assert_no_errors()
+    lab.screenshot("5-cache-toggle", toggle)
