@@ -262,3 +262,22 @@ def test_class_coverage_tells_collapse_from_variety():
     collapsed = gan.class_coverage(np.repeat(x_test[:1], 200, axis=0))
     assert collapsed["entropy_bits"] == pytest.approx(0.0) and collapsed["max_share"] == 1.0
     assert collapsed["classes_covered"] == 1
+
+
+def test_infogan_codes_change_the_images_and_the_model_round_trips():
+    x, _ = _tiny_data(64)
+    model, info = gan.train_gan(x, epochs=3, batch_size=16, seed=2, run_eagerly=True, info_codes=4, **TINY)
+    assert isinstance(model, gan.InfoGAN) and not model.conditional
+    assert model.discriminator.output_shape[1] == (None, 4)  # the code head
+    codes = np.array([0, 1, 2, 3])
+    a = model.generate(4, seed=1, labels=codes)
+    assert a.shape == (4, 28, 28, 1) and not np.allclose(a[0], a[1])  # the code changes the image
+    np.testing.assert_array_equal(model.generate(6, seed=3), model.generate(6, seed=3))  # random codes, seeded
+    # the code loss is a cross-entropy over 4 codes: ln 4 when D's head knows nothing
+    logits = np.zeros((3, 4), "float32")
+    assert _np(model._code_loss(logits, np.array([0, 1, 2]))) == pytest.approx(np.log(4), rel=1e-5)
+    restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(model))
+    assert restored.num_codes == 4 and restored.info_weight == 1.0
+    grid = gan.SampleGrid(n=8)
+    grid.set_model(model)
+    assert grid._labels().tolist() == [0, 1, 2, 3, 0, 1, 2, 3]  # one code per column

@@ -140,7 +140,8 @@ def build_generator(latent_dim: int = 64, width: int = 64, num_classes: int | No
 
 
 def build_discriminator(width: int = 64, num_classes: int | None = None, dropout: float = 0.0,
-                        spectral_norm: bool = False, name: str = "discriminator") -> keras.Model:
+                        spectral_norm: bool = False, name: str = "discriminator",
+                        code_head: int | None = None) -> keras.Model:
     """x (and label) -> Conv w (14×14) -> Conv 2w (7×7) -> flattened features h -> logit.
 
     Unconditional: ``logit = dense(h)``. Conditional: a projection discriminator
@@ -150,6 +151,8 @@ def build_discriminator(width: int = 64, num_classes: int | None = None, dropout
     them apart by the batch rather than by the image. ``spectral_norm=True``
     divides each convolution's kernel by its largest singular value, which
     bounds how sharply D can react to its input (a smoother teacher for G).
+    ``code_head=k`` (InfoGAN): unconditional, plus a second output of ``k``
+    logits that guess which of ``k`` codes a fake was drawn from.
     """
     def conv(filters):
         layer = layers.Conv2D(filters, 4, strides=2, padding="same")
@@ -164,6 +167,8 @@ def build_discriminator(width: int = 64, num_classes: int | None = None, dropout
     if dropout:
         h = layers.Dropout(dropout)(h)
     logit = layers.Dense(1, name="logit")(h)
+    if code_head:
+        return keras.Model(x, [logit, layers.Dense(code_head, name="code_logits")(h)], name=name)
     if not num_classes:
         return keras.Model(x, logit, name=name)
     y = keras.Input((), dtype="int32", name="label")
@@ -199,12 +204,13 @@ class DCGAN(keras.Model):
         self.d_width = int(d_width or width)
         self.batch_norm, self.spectral_norm = bool(batch_norm), bool(spectral_norm)
         self.num_classes = num_classes if self.conditional else None
-        self.generator = build_generator(self.latent_dim, self.width, self.num_classes, self.batch_norm)
-        self.generator_ema = build_generator(self.latent_dim, self.width, self.num_classes, self.batch_norm,
+        g_labels = self._generator_label_count()
+        self.generator = build_generator(self.latent_dim, self.width, g_labels, self.batch_norm)
+        self.generator_ema = build_generator(self.latent_dim, self.width, g_labels, self.batch_norm,
                                              name="generator_ema")
         self.generator_ema.set_weights(self.generator.get_weights())
         self.generator_ema.trainable = False
-        self.discriminator = build_discriminator(self.d_width, self.num_classes, dropout, self.spectral_norm)
+        self.discriminator = self._build_discriminator(dropout)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
@@ -213,6 +219,13 @@ class DCGAN(keras.Model):
         self.label_smoothing = 0.0
         self.loss_name = "non_saturating"
         self.built = True  # both networks are functional models, built above
+
+    def _generator_label_count(self):
+        """How many one-hot inputs G takes besides z: none here, classes (cGAN), codes (InfoGAN)."""
+        return self.num_classes
+
+    def _build_discriminator(self, dropout):
+        return build_discriminator(self.d_width, self.num_classes, dropout, self.spectral_norm)
 
     # -- configuration ---------------------------------------------------
     def get_config(self):
@@ -269,6 +282,18 @@ class DCGAN(keras.Model):
         """Auxiliary classification loss (conditional GAN only)."""
         return 0.0
 
+    def _g_labels(self, labels, batch_size):
+        """What G is asked to draw: nothing (DCGAN), the batch's labels (cGAN), random codes (InfoGAN)."""
+        return labels
+
+    def d_aux_loss(self, real_class_logits, fake_class_logits, labels, g_labels):
+        """Extra terms of D's loss: classify real images (cGAN) or recover fakes' codes (InfoGAN)."""
+        return self.aux_loss(real_class_logits, labels)
+
+    def g_aux_loss(self, g_class_logits, g_labels):
+        """Extra terms of G's loss: make fakes classified as asked (cGAN) or recoverable (InfoGAN)."""
+        return self.aux_loss(g_class_logits, g_labels)
+
     def _g_inputs(self, z, labels):
         return z
 
@@ -284,26 +309,28 @@ class DCGAN(keras.Model):
 
         # 1) Discriminator: minimise -log D(x) - log(1 - D(G(z))).
         z = self.sample_noise(batch_size)
-        x_fake = self.generator(self._g_inputs(z, labels), training=True)
+        g_labels = self._g_labels(labels, batch_size)
+        x_fake = self.generator(self._g_inputs(z, g_labels), training=True)
         with tf.GradientTape() as tape:
             real_logits, real_class_logits = self.discriminate(x_real, labels)
-            fake_logits, _ = self.discriminate(x_fake, labels)
+            fake_logits, fake_class_logits = self.discriminate(x_fake, g_labels)
             d_loss = self.d_loss_fn(real_logits, fake_logits, self.label_smoothing)
-            d_total = d_loss + self.aux_loss(real_class_logits, labels)
+            d_total = d_loss + self.d_aux_loss(real_class_logits, fake_class_logits, labels, g_labels)
         grads = tape.gradient(d_total, self.discriminator.trainable_weights)
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights, strict=True))
 
         # 2) Generator: minimise -log D(G(z)) (non-saturating); only G's weights move.
         z = self.sample_noise(batch_size)
+        g_labels = self._g_labels(labels, batch_size)
         with tf.GradientTape() as tape:
-            x_fake = self.generator(self._g_inputs(z, labels), training=True)
-            g_logits, g_class_logits = self.discriminate(x_fake, labels)
+            x_fake = self.generator(self._g_inputs(z, g_labels), training=True)
+            g_logits, g_class_logits = self.discriminate(x_fake, g_labels)
             if self.top_k < 1.0:
                 # Top-k training (Sinha et al., 2020): G learns only from the fakes D already
                 # finds most realistic; the worst ones would pull it towards the mean of all digits.
                 g_logits = top_k_logits(g_logits, self.top_k)
             g_loss = self.g_loss_fn(g_logits)
-            g_total = g_loss + self.aux_loss(g_class_logits, labels)
+            g_total = g_loss + self.g_aux_loss(g_class_logits, g_labels)
         grads = tape.gradient(g_total, self.generator.trainable_weights)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights, strict=True))
 
@@ -402,6 +429,97 @@ class ConditionalGAN(DCGAN):
         return super().generate(n, seed=seed, z=z, labels=labels, use_ema=use_ema, batch_size=batch_size)
 
 
+@keras.saving.register_keras_serializable(package="course")
+class InfoGAN(DCGAN):
+    """Unconditional GAN that discovers classes by itself (InfoGAN, Chen et al., 2016). No labels.
+
+    G gets noise ``z`` plus a random one-of-``num_codes`` code ``c``; a second
+    head on D guesses ``c`` from the fake image, and both D and G are
+    rewarded when the guess is right (``info_weight`` × cross-entropy, a
+    bound on the mutual information between ``c`` and the image). The easiest
+    way for G to make ``c`` recoverable is to draw a different kind of image
+    for each code, which on MNIST is mostly a different digit: the codes
+    become unsupervised classes, and G stops drawing the ambiguous in-between
+    shapes that an unconditional DCGAN wastes its samples on.
+    """
+
+    conditional = False
+
+    def __init__(self, latent_dim: int = 64, width: int = 64, num_codes: int = 10, info_weight: float = 1.0,
+                 **kwargs):
+        self.num_codes, self.info_weight = int(num_codes), float(info_weight)
+        kwargs.pop("num_classes", None)
+        super().__init__(latent_dim=latent_dim, width=width, **kwargs)
+
+    def _generator_label_count(self):
+        return self.num_codes
+
+    def _build_discriminator(self, dropout):
+        return build_discriminator(self.d_width, None, dropout, self.spectral_norm, code_head=self.num_codes)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(num_codes=self.num_codes, info_weight=self.info_weight)
+        return config
+
+    def _g_inputs(self, z, codes):
+        """``[z, one_hot(c)]``; codes are indices (N,) or mixtures (N, num_codes)."""
+        z = ops.convert_to_tensor(z, "float32")
+        if len(codes.shape) == 1:
+            return [z, ops.one_hot(ops.cast(codes, "int32"), self.num_codes)]
+        return [z, ops.cast(codes, "float32")]
+
+    def discriminate(self, x, labels, training=True):
+        return tuple(self.discriminator(x, training=training))
+
+    def _g_labels(self, labels, batch_size):
+        return keras.random.randint((batch_size,), 0, self.num_codes, dtype="int32")
+
+    def _code_loss(self, code_logits, codes):
+        return self.info_weight * ops.mean(
+            keras.losses.sparse_categorical_crossentropy(codes, code_logits, from_logits=True))
+
+    def d_aux_loss(self, real_class_logits, fake_class_logits, labels, g_labels):
+        return self._code_loss(fake_class_logits, g_labels)
+
+    def g_aux_loss(self, g_class_logits, g_labels):
+        return self._code_loss(g_class_logits, g_labels)
+
+    def call(self, inputs, training=False):
+        return self.generator(inputs, training=training)
+
+    def generate(self, n: int = None, seed: int = 0, z=None, labels=None, use_ema: bool = True,
+                 batch_size: int = 1000) -> np.ndarray:
+        """``n`` images; ``labels`` are codes (n,) to draw from (default: random codes, like training)."""
+        if labels is None:
+            count = n if z is None else len(z)
+            labels = np.random.default_rng([seed, 1]).integers(0, self.num_codes, count)
+        return super().generate(n, seed=seed, z=z, labels=np.asarray(labels), use_ema=use_ema,
+                                batch_size=batch_size)
+
+
+def code_purity(model, per_code: int = 200, seed: int = 0) -> dict:
+    """How well an InfoGAN's codes match MNIST's classes, read by the course evaluator.
+
+    For each code, ``per_code`` samples are classified; ``majority`` is the
+    most frequent class per code and ``purity`` the share of samples in it.
+    ``mean_purity`` averages over codes; ``classes_found`` counts distinct
+    majority classes (10 when the codes split the digits one each).
+    """
+    from .. import metrics
+
+    codes = np.repeat(np.arange(model.num_codes), per_code)
+    x = from_gan_range(model.generate(len(codes), seed=seed, labels=codes))
+    predicted = metrics.evaluator("mnist").probs(x).argmax(1)
+    majority, purity = [], []
+    for c in range(model.num_codes):
+        counts = np.bincount(predicted[codes == c], minlength=10)
+        majority.append(int(counts.argmax()))
+        purity.append(float(counts.max() / per_code))
+    return {"majority": majority, "purity": purity, "mean_purity": float(np.mean(purity)),
+            "classes_found": len(set(majority))}
+
+
 # ---------------------------------------------------------------- latent walks
 def slerp(z0, z1, t):
     """Spherical interpolation between latent vectors (stays where N(0, I) puts its mass).
@@ -453,7 +571,10 @@ class SampleGrid(keras.callbacks.Callback):
         self._step = 0
 
     def _labels(self):
-        return np.arange(self.n) % self.model.num_classes if self.model.conditional else None
+        if self.model.conditional:
+            return np.arange(self.n) % self.model.num_classes
+        codes = getattr(self.model, "num_codes", None)  # InfoGAN: one code per column
+        return None if codes is None else np.arange(self.n) % codes
 
     def record(self):
         x = self.model.generate(self.n, seed=self.seed, labels=self._labels(), use_ema=self.use_ema)
@@ -527,7 +648,7 @@ def train_gan(x_train, y_train=None, conditional: bool = False, epochs: int | No
               learning_rate: float = DEFAULTS["learning_rate"], d_learning_rate: float | None = None,
               loss: str = "non_saturating", label_smoothing: float = 0.0, callbacks=(), verbose: int = 0,
               steps: int | None = None, run_eagerly: bool = False, cache: str | None = None,
-              retrain: bool | None = None, progress: bool = False, **model_kwargs):
+              retrain: bool | None = None, progress: bool = False, info_codes: int = 0, **model_kwargs):
     """Build, compile and fit a (conditional) GAN on uint8 images; returns ``(model, info)``.
 
     ``seconds`` caps wall-clock training (``helpers.training.TimeBudget``);
@@ -542,7 +663,8 @@ def train_gan(x_train, y_train=None, conditional: bool = False, epochs: int | No
     retrain" toggle; ``retrain`` forces it), and the frames of any
     :class:`SampleGrid` in ``callbacks`` are restored with it, so the cells
     that plot the training run work either way.
-    ``progress=True`` shows a live line of numbers and the newest sample grid
+    ``info_codes=k`` trains an :class:`InfoGAN` with ``k`` codes instead of
+    a DCGAN (no labels used). ``progress=True`` shows a live line of numbers and the newest sample grid
     in a notebook (:class:`helpers.progress.LiveProgress`).
     """
     from ..runtime import set_seed
@@ -552,7 +674,10 @@ def train_gan(x_train, y_train=None, conditional: bool = False, epochs: int | No
         set_seed(seed)
         kwargs = {k: DEFAULTS[k] for k in ("latent_dim", "width", "ema")}
         kwargs.update(model_kwargs)
-        model = ConditionalGAN(**kwargs) if conditional else DCGAN(**kwargs)
+        if info_codes:
+            model = InfoGAN(num_codes=info_codes, **kwargs)
+        else:
+            model = ConditionalGAN(**kwargs) if conditional else DCGAN(**kwargs)
         model.compile(keras.optimizers.Adam(d_learning_rate or learning_rate, beta_1=0.5),
                       keras.optimizers.Adam(learning_rate, beta_1=0.5),
                       loss=loss, label_smoothing=label_smoothing, run_eagerly=run_eagerly)
@@ -597,9 +722,10 @@ def train_gan(x_train, y_train=None, conditional: bool = False, epochs: int | No
     return model, info
 
 
-def _recipe_train(conditional):
+def _recipe_train(conditional, info_codes=0):
     def train(x_train, y_train, seconds=None, seed=0):
-        model, _ = train_gan(x_train, y_train, conditional=conditional, seconds=seconds, seed=seed, progress=True)
+        model, _ = train_gan(x_train, y_train, conditional=conditional, seconds=seconds, seed=seed, progress=True,
+                             info_codes=info_codes)
         return model
     return train
 
@@ -621,6 +747,8 @@ def _recipes():
     return {
         "dcgan": Recipe("dcgan", "DCGAN (non-saturating loss, EMA generator), chapter 05", False,
                         _recipe_train(False), _generate_dcgan),
+        "infogan": Recipe("infogan", "InfoGAN (DCGAN + 10 categorical codes it learns to tell apart, no labels), "
+                          "chapter 05", False, _recipe_train(False, info_codes=10), _generate_dcgan),
         "cgan": Recipe("cgan", "conditional GAN (projection D + auxiliary classifier), chapter 05", True,
                        _recipe_train(True), _generate_cgan),
     }
