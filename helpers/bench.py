@@ -48,7 +48,7 @@ import numpy as np
 
 from .runtime import PROJECT_ROOT
 
-COURSE_MODELS = ("ae", "vae", "cvae", "dcgan", "cgan")
+COURSE_MODELS = ("ae", "vae", "cvae", "dcgan", "infogan", "cgan")
 REFERENCE_MODELS = ("ref_tfdocs_dcgan", "ref_kerasio_cgan")
 DEFAULT_MODELS = COURSE_MODELS + REFERENCE_MODELS
 DEFAULT_SECONDS = 300.0
@@ -103,8 +103,9 @@ TARGETS = {
         Target("pca_over_ae", ">=", 3.0, "MSE ≥ 3× lower than PCA"),
     ),
 }
-#: Reference models are held to the targets of the course model they compete with.
-COMPARED_WITH = {"ref_tfdocs_dcgan": "dcgan", "ref_kerasio_cgan": "cgan"}
+#: Reference models are held to the targets of the course model they compete with, and
+#: InfoGAN (an unconditional model, like the DCGAN: no labels) to the DCGAN's.
+COMPARED_WITH = {"ref_tfdocs_dcgan": "dcgan", "ref_kerasio_cgan": "cgan", "infogan": "dcgan"}
 
 
 def targets_for(model: str) -> tuple[Target, ...]:
@@ -318,6 +319,11 @@ def model_specific(name: str, model, data) -> dict:
         return vae_metrics(model, x_test, y_test)
     if name == "ae" and hasattr(model, "latent_dim"):
         return ae_metrics(model, x_train, x_test)
+    if hasattr(model, "num_codes"):  # InfoGAN: how well its codes found the digit classes
+        from .models.gan import code_purity
+
+        purity = code_purity(model, per_code=500)
+        return {"code_purity": purity["mean_purity"], "codes_classes_found": purity["classes_found"]}
     return {}
 
 
@@ -533,6 +539,9 @@ def _specific_cell(row) -> str:
         if ratio:
             text += f" (AE {ratio:.1f}× lower)" if ratio >= 1 else f" (AE {1 / ratio:.1f}× higher)"
         return text
+    if "code_purity" in s:
+        return (f"codes match digits: purity {s['code_purity']:.0%}, "
+                f"{s['codes_classes_found']} of 10 digits are some code's majority")
     return ""
 
 

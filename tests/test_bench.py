@@ -316,7 +316,8 @@ def test_make_bench_defaults_are_the_issue_8_settings():
 
     args = build_parser().parse_args(["bench", "--seconds", "300"])  # what `make bench` runs
     assert (args.seconds, args.n, args.seed, args.dataset, args.out) == (300.0, 10000, 0, "mnist", "benchmarks")
-    assert args.models.split(",") == ["ae", "vae", "cvae", "dcgan", "cgan", "ref_tfdocs_dcgan", "ref_kerasio_cgan"]
+    assert args.models.split(",") == ["ae", "vae", "cvae", "dcgan", "infogan", "cgan", "ref_tfdocs_dcgan",
+                                      "ref_kerasio_cgan"]
     assert not args.no_cache
 
 
@@ -351,3 +352,11 @@ def test_cli_rerenders_from_json_without_training(run, tmp_path, capsys):
     assert "| `cgan` |" in readme.read_text()
     assert main(["bench", "--from-json", str(tmp_path / "missing.json")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_infogan_is_held_to_the_dcgan_targets_and_reports_code_purity():
+    from helpers import bench
+
+    assert bench.targets_for("infogan") == bench.targets_for("dcgan")
+    row = {"model_specific": {"code_purity": 0.8, "codes_classes_found": 9}}
+    assert bench._specific_cell(row) == "codes match digits: purity 80%, 9 of 10 digits are some code's majority"
