@@ -438,9 +438,9 @@ class InfoGAN(DCGAN):
     rewarded when the guess is right (``info_weight`` × cross-entropy, a
     bound on the mutual information between ``c`` and the image). The easiest
     way for G to make ``c`` recoverable is to draw a different kind of image
-    for each code, which on MNIST is mostly a different digit: the codes
-    become unsupervised classes, and G stops drawing the ambiguous in-between
-    shapes that an unconditional DCGAN wastes its samples on.
+    for each code: on MNIST often a different digit, sometimes a different
+    style of one. The codes become rough unsupervised classes (see
+    :func:`code_purity`); on short budgets they also cost variety within a code.
     """
 
     conditional = False
