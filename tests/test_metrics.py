@@ -257,3 +257,18 @@ def test_explorer_widget_state_follows_show(mnist):
     assert explorer.results["memorisation_ratio"] > 0.5
     assert "Fréchet distance" in explorer.table.value and "test</b>, 60 samples" in explorer.caption.value
     assert set(explorer.cache) == {("copies", 30), ("test", 60)}
+
+
+def test_density_and_coverage_by_hand_and_the_outlier_that_fools_precision():
+    from helpers import metrics
+
+    real = np.array([[0.0], [1.0], [2.0], [10.0]])       # 1-NN radii: 1, 1, 1 and 8 (the outlier)
+    fake = np.array([[0.5], [10.5], [5.0]])              # 5.0 is nowhere near real data but inside 10's ball
+    dc = metrics.density_coverage(real, fake, k=1)
+    # balls holding each sample: 0.5 -> {0, 1}, 10.5 -> {10}, 5 -> {10}: 4 / (k=1 × 3 samples)
+    assert dc["density"] == pytest.approx(4 / 3)
+    # real points with a sample in their ball: 0 (0.5), 1 (0.5), 10 (10.5); not 2 (nearest sample 1.5 > 1)
+    assert dc["coverage"] == pytest.approx(3 / 4)
+    assert metrics.precision_recall(real, fake, k=1)["precision"] == 1.0  # the outlier's ball swallows 5.0
+    far = metrics.density_coverage(real, np.array([[100.0], [200.0]]), k=1)
+    assert far == {"density": 0.0, "coverage": 0.0}
