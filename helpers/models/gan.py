@@ -722,10 +722,10 @@ def train_gan(x_train, y_train=None, conditional: bool = False, epochs: int | No
     return model, info
 
 
-def _recipe_train(conditional, info_codes=0):
+def _recipe_train(conditional, **model_kwargs):
     def train(x_train, y_train, seconds=None, seed=0):
         model, _ = train_gan(x_train, y_train, conditional=conditional, seconds=seconds, seed=seed, progress=True,
-                             info_codes=info_codes)
+                             **model_kwargs)
         return model
     return train
 
@@ -747,8 +747,9 @@ def _recipes():
     return {
         "dcgan": Recipe("dcgan", "DCGAN (non-saturating loss, EMA generator), chapter 05", False,
                         _recipe_train(False), _generate_dcgan),
-        "infogan": Recipe("infogan", "InfoGAN (DCGAN + 10 categorical codes it learns to tell apart, no labels), "
-                          "chapter 05", False, _recipe_train(False, info_codes=10), _generate_dcgan),
+        "infogan": Recipe("infogan", "InfoGAN (DCGAN + 10 codes D must recover, weight 0.2; no labels), "
+                          "chapter 05", False, _recipe_train(False, info_codes=10, info_weight=0.2),
+                          _generate_dcgan),
         "cgan": Recipe("cgan", "conditional GAN (projection D + auxiliary classifier), chapter 05", True,
                        _recipe_train(True), _generate_cgan),
     }
