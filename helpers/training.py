@@ -107,8 +107,8 @@ def load_or_train(name: str, build, train, retrain: bool | None = None, verbose:
     if not cache_control.decide_retrain(name, cached, retrain, show=control):
         try:
             model.load_weights(path)
-        except ValueError as exc:  # the cell's settings changed but the name did not
-            print(f"{name}: the cached weights do not fit this model ({exc}); training a new one.")
+        except (ValueError, OSError) as exc:  # settings changed but the name did not, or a broken file
+            print(f"{name}: the cached weights cannot be loaded into this model ({exc}); training a new one.")
             return load_or_train(name, build, train, retrain=True, verbose=verbose, control=False)
         info = dict(meta)
         if arrays_path.exists():
@@ -124,7 +124,9 @@ def load_or_train(name: str, build, train, retrain: bool | None = None, verbose:
     info["train_seconds"] = round(time.perf_counter() - start, 1)
     info["saved_at"] = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     meta, arrays = _split_arrays(info)
-    model.save_weights(path)
+    partial = path.with_name(path.name.replace(".weights.h5", ".part.weights.h5"))
+    model.save_weights(partial)  # then rename: an interrupted save never leaves a broken cache
+    partial.replace(path)
     meta_path.write_text(json.dumps(meta, default=_to_json))
     if arrays:
         np.savez_compressed(arrays_path, **arrays)

@@ -94,7 +94,7 @@ def test_load_or_train_retrains_when_cached_weights_do_not_fit(tmp_path, monkeyp
 
     model, info = training.load_or_train("net", wider, train_wider, verbose=False)
     assert len(calls) == 2 and info["source"] == "trained now"
-    assert "do not fit" in capsys.readouterr().out
+    assert "cannot be loaded" in capsys.readouterr().out
 
 
 def test_cached_fit_returns_the_same_record_when_trained_or_loaded(tmp_path, monkeypatch):
@@ -112,3 +112,14 @@ def test_cached_fit_returns_the_same_record_when_trained_or_loaded(tmp_path, mon
     assert loaded.source.startswith("loaded from cache")
     assert loaded.history["loss"] == pytest.approx(record.history["loss"]) and loaded.budget == record.budget
     np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_a_truncated_cache_file_is_retrained_not_fatal(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    calls = []
+    training.load_or_train("broken", _tiny_model, _counting_train(calls), verbose=False)
+    path = training.model_path("broken")
+    path.write_bytes(path.read_bytes()[:100])                  # an interrupted copy
+    model, info = training.load_or_train("broken", _tiny_model, _counting_train(calls), verbose=False)
+    assert len(calls) == 2 and info["source"] == "trained now"
+    assert not list(path.parent.glob("*.part.*"))             # the save went through a temporary file
