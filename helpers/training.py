@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from pathlib import Path
 
 import keras
@@ -106,7 +107,9 @@ def load_or_train(name: str, build, train, retrain: bool | None = None, verbose:
     model = build()
     if not cache_control.decide_retrain(name, cached, retrain, show=control):
         try:
-            model.load_weights(path)
+            with warnings.catch_warnings():  # the optimiser's saved state is not needed to use the model
+                warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+                model.load_weights(path)
         except (ValueError, OSError) as exc:  # settings changed but the name did not, or a broken file
             print(f"{name}: the cached weights cannot be loaded into this model ({exc}); training a new one.")
             return load_or_train(name, build, train, retrain=True, verbose=verbose, control=False)

@@ -123,3 +123,23 @@ def test_a_truncated_cache_file_is_retrained_not_fatal(tmp_path, monkeypatch, ca
     model, info = training.load_or_train("broken", _tiny_model, _counting_train(calls), verbose=False)
     assert len(calls) == 2 and info["source"] == "trained now"
     assert not list(path.parent.glob("*.part.*"))             # the save went through a temporary file
+
+
+def test_loading_a_trained_model_does_not_warn_about_the_optimiser(tmp_path, monkeypatch):
+    import warnings
+
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    x = np.ones((20, 4), "float32")
+
+    def fit(model):
+        return model.fit(x, x[:, :1], epochs=1, verbose=0)   # Adam state exists in the saved file
+
+    def build():
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss="mse")
+        return model
+
+    training.cached_fit("adam_model", build, fit, verbose=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        training.cached_fit("adam_model", build, fit, verbose=False)
