@@ -618,7 +618,8 @@ def markdown_table(results: dict, samples_png: str | None = None) -> str:
         "in brackets. *Label fidelity*: how often the evaluator agrees with the requested class. "
         "*Memorisation*: median distance of samples to their nearest training image over the same for "
         "held-out real images (1 = no copying), and the share of near copies. Reference rows are held "
-        "to the targets of the course model they compete with (DCGAN, conditional GAN).",
+        "to the targets of the course model they compete with (DCGAN, conditional GAN), and InfoGAN, "
+        "unconditional like the DCGAN, to the DCGAN's.",
     ]
     if notes:
         lines += ["", "Notes:", ""] + [f"- {note}" for note in notes]
