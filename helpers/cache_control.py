@@ -26,7 +26,8 @@ REUSE, RETRAIN = "reuse cached model", "retrain"
 _CHOICES: dict[str, CacheChoice] = {}
 
 
-def _in_kernel() -> bool:
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel, where widgets can be displayed."""
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython ships with Jupyter
@@ -115,7 +116,7 @@ def decide_retrain(name: str, cached: str | None, retrain: bool | None = None, s
         control.set_status(f"retraining now (replacing the cached model: {cached})")
     else:
         control.set_status(f"reusing the cached model ({cached}); pick 'retrain' and re-run to train again")
-    if show and _in_kernel():
+    if show and in_notebook():
         from IPython.display import display
 
         display(control.build_widget())

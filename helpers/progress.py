@@ -11,7 +11,6 @@ Outside a Jupyter kernel it stays silent (scripts and the benchmark log their ow
 from __future__ import annotations
 
 import html
-import io
 import time
 
 import keras
@@ -19,22 +18,11 @@ import numpy as np
 
 
 def _png(images_uint8, ncols: int = 20, scale: int = 2) -> bytes:
-    """A row-major mosaic of (n, 28, 28) uint8 images as PNG bytes (dark digits on white, like the plots)."""
-    from PIL import Image
+    """A mosaic of (n, 28, 28) uint8 images as PNG bytes (dark digits on white, like the plots)."""
+    from .plots import tile
+    from .widgets import to_png
 
-    x = np.asarray(images_uint8)
-    n = len(x)
-    ncols = min(ncols, n)
-    nrows = -(-n // ncols)
-    h, w = x.shape[1:3]
-    canvas = np.full((nrows * h, ncols * w), 0, np.uint8)
-    for i, img in enumerate(x):
-        r, c = divmod(i, ncols)
-        canvas[r * h:(r + 1) * h, c * w:(c + 1) * w] = img.reshape(h, w)
-    image = Image.fromarray(255 - canvas).resize((ncols * w * scale, nrows * h * scale), Image.NEAREST)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+    return to_png(tile(images_uint8, ncols=ncols, pad=0, pad_value=0), scale=scale, vmin=0, vmax=255)
 
 
 def format_line(elapsed: float, batches: int, images: int, logs: dict, seconds: float | None = None,
@@ -57,11 +45,11 @@ class LiveProgress(keras.callbacks.Callback):
     def __init__(self, batch_size: int, seconds: float | None = None, steps: int | None = None, grid=None,
                  title: str = "training", every_seconds: float = 0.5, show: bool | None = None):
         super().__init__()
-        from .cache_control import _in_kernel
+        from .cache_control import in_notebook
 
         self.batch_size, self.seconds, self.steps, self.grid = batch_size, seconds, steps, grid
         self.title, self.every_seconds = title, every_seconds
-        self.show = _in_kernel() if show is None else show
+        self.show = in_notebook() if show is None else show
         self.lines: list[str] = []  # every line shown, for tests and for a final summary
         self._line = self._image = None
 
