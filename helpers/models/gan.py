@@ -178,6 +178,14 @@ def build_discriminator(width: int = 64, num_classes: int | None = None, dropout
     return keras.Model([x, y], [layers.Add(name="cond_logit")([logit, projection]), class_logits], name=name)
 
 
+def _with_one_hot(z, labels, depth: int):
+    """G's inputs ``[z, one_hot(labels)]``; labels are indices (N,) or rows of class weights (N, depth)."""
+    z = ops.convert_to_tensor(z, "float32")
+    if len(labels.shape) == 1:
+        return [z, ops.one_hot(ops.cast(labels, "int32"), depth)]
+    return [z, ops.cast(labels, "float32")]
+
+
 # ---------------------------------------------------------------- models
 @keras.saving.register_keras_serializable(package="course")
 class DCGAN(keras.Model):
@@ -392,10 +400,7 @@ class ConditionalGAN(DCGAN):
         """``[z, one_hot(y)]``; labels are class indices (N,) or class mixtures (N, num_classes)."""
         if labels is None:
             raise ValueError("ConditionalGAN needs labels: pass labels=[...] (one class index per sample).")
-        z = ops.convert_to_tensor(z, "float32")
-        if len(labels.shape) == 1:
-            return [z, ops.one_hot(ops.cast(labels, "int32"), self.num_classes)]
-        return [z, ops.cast(labels, "float32")]
+        return _with_one_hot(z, labels, self.num_classes)
 
     def discriminate(self, x, labels, training=True):
         return tuple(self.discriminator([x, labels], training=training))
@@ -464,10 +469,7 @@ class InfoGAN(DCGAN):
 
     def _g_inputs(self, z, codes):
         """``[z, one_hot(c)]``; codes are indices (N,) or mixtures (N, num_codes)."""
-        z = ops.convert_to_tensor(z, "float32")
-        if len(codes.shape) == 1:
-            return [z, ops.one_hot(ops.cast(codes, "int32"), self.num_codes)]
-        return [z, ops.cast(codes, "float32")]
+        return _with_one_hot(z, codes, self.num_codes)
 
     def discriminate(self, x, labels, training=True):
         return tuple(self.discriminator(x, training=training))
@@ -484,9 +486,6 @@ class InfoGAN(DCGAN):
 
     def g_aux_loss(self, g_class_logits, g_labels):
         return self._code_loss(g_class_logits, g_labels)
-
-    def call(self, inputs, training=False):
-        return self.generator(inputs, training=training)
 
     def generate(self, n: int = None, seed: int = 0, z=None, labels=None, use_ema: bool = True,
                  batch_size: int = 1000) -> np.ndarray:
