@@ -356,20 +356,6 @@ def _metrics_summary(raw: dict) -> dict:
     return values
 
 
-def zoo_cache_path(name: str, dataset: str, seconds: float, seed: int):
-    """Where :func:`helpers.zoo.trained` looks for this model trained with this budget and seed."""
-    from .zoo import cache_path
-
-    return cache_path(name, dataset, seconds, seed)
-
-
-def _save_to_zoo_cache(model, path) -> str:
-    tmp = path.with_name(path.stem + ".part.keras")
-    model.save(tmp)
-    tmp.replace(path)
-    return str(path)
-
-
 def bench_model(name, recipe, data, seconds, n, seed, evaluate, log=print, dataset: str = "mnist",
                 cache: bool = True) -> dict:
     """Train, sample and score one model; never raises (errors are recorded in the result).
@@ -380,6 +366,7 @@ def bench_model(name, recipe, data, seconds, n, seed, evaluate, log=print, datas
     """
     import keras
 
+    from . import zoo
     from .runtime import set_seed
 
     (x_train, y_train), _ = data
@@ -398,7 +385,7 @@ def bench_model(name, recipe, data, seconds, n, seed, evaluate, log=print, datas
         log(f"[{name}] trained: {row['train']}")
         if cache:
             try:
-                row["cached_model"] = _save_to_zoo_cache(model, zoo_cache_path(name, dataset, seconds, seed))
+                row["cached_model"] = zoo.save(model, zoo.cache_path(name, dataset, seconds, seed))
             except Exception as exc:  # noqa: BLE001 - a model that cannot be saved is still benchmarked
                 row["cached_model"] = None
                 row["cache_note"] = f"not cached: {exc.__class__.__name__}: {exc}"

@@ -62,6 +62,14 @@ def cache_path(name: str, dataset: str = "mnist", seconds: float | None = None, 
     return cache_dir("zoo") / f"{name}-{dataset}-seed{seed}-{budget}.keras"
 
 
+def save(model, path) -> str:
+    """Save ``model`` to ``path`` through a temporary file, so an interrupted save never leaves a broken cache."""
+    tmp = path.with_name(path.stem + ".part.keras")
+    model.save(tmp)
+    tmp.replace(path)
+    return str(path)
+
+
 def _budget_of(path) -> float:
     """Training budget encoded in a cache file name: seconds, or infinity for full-mode epochs."""
     tag = path.stem.rsplit("-", 1)[-1]
@@ -114,8 +122,6 @@ def trained(name: str, dataset: str = "mnist", seconds: float | None = None, see
     (x_train, y_train), _ = load(dataset)
     start = time.perf_counter()
     model = recipe.train(x_train, y_train, seconds=seconds, seed=seed)
-    tmp = path.with_name(path.stem + ".part.keras")
-    model.save(tmp)
-    tmp.replace(path)
+    save(model, path)
     cache_control.report_trained(path.stem, time.perf_counter() - start, path.name)
     return model

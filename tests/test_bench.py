@@ -282,7 +282,7 @@ def test_trained_models_go_to_the_zoo_cache(monkeypatch, tmp_path):
 
     recipe = Recipe("tiny", "a savable Keras model", False, train, _tiny_generate)
     row = bench.bench_model("tiny", recipe, DATA, 7, 20, 5, _fake_evaluate, log=lambda *_: None)
-    expected = bench.zoo_cache_path("tiny", "mnist", 7, 5)
+    expected = zoo.cache_path("tiny", "mnist", 7, 5)
     assert row["cached_model"] == str(expected) and expected.is_file()
     assert str(expected).startswith(str(tmp_path))
     monkeypatch.setattr(zoo, "recipes", lambda: {"tiny": recipe})
