@@ -298,6 +298,11 @@ def kth_nn_radii(features, k: int = 3, chunk: int = 1024) -> np.ndarray:
     return radii
 
 
+def _within(d2, r2):
+    """Squared distance inside a squared radius, with a little slack for float round-off (points on the rim count)."""
+    return d2 <= r2 * (1 + 1e-6) + 1e-9
+
+
 def _ball_counts(points, centres, radii, chunk: int = 1024) -> np.ndarray:
     """Per point: how many of the balls (``centres[j]``, ``radii[j]``) contain it."""
     p, c = np.asarray(points, np.float32), np.asarray(centres, np.float32)
@@ -307,7 +312,7 @@ def _ball_counts(points, centres, radii, chunk: int = 1024) -> np.ndarray:
     for s in range(0, len(p), chunk):
         blk = p[s:s + chunk]
         d2 = _sq_norms(blk)[:, None] + nc[None, :] - 2.0 * blk @ c.T
-        counts[s:s + chunk] = np.sum(d2 <= r2[None, :] * (1 + 1e-6) + 1e-9, axis=1)
+        counts[s:s + chunk] = np.sum(_within(d2, r2[None, :]), axis=1)
     return counts
 
 
@@ -334,12 +339,7 @@ def density_coverage(real_features, fake_features, k: int = 5) -> dict:
     fake = _as_features(fake_features, "fake_features")
     radii = kth_nn_radii(real, k)
     density = _ball_counts(fake, real, radii).sum() / (k * len(fake))
-    covered = np.empty(len(real), dtype=bool)
-    nf = _sq_norms(fake.astype(np.float32))
-    for s in range(0, len(real), 1024):
-        blk = real[s:s + 1024].astype(np.float32)
-        d2 = _sq_norms(blk)[:, None] + nf[None, :] - 2.0 * blk @ fake.astype(np.float32).T
-        covered[s:s + 1024] = d2.min(axis=1) <= radii[s:s + 1024] ** 2 * (1 + 1e-6) + 1e-9
+    covered = _within(nearest_neighbours(real, fake)[0] ** 2, radii ** 2)
     return {"density": float(density), "coverage": float(covered.mean())}
 
 
