@@ -1,7 +1,7 @@
 """Benchmark: every generative model trained for the same wall-clock budget, then measured.
 
 ``python -m helpers bench --seconds 300`` (``make bench``) trains each model of
-the registry (:mod:`helpers.zoo`) *fresh*, in full mode, for ``seconds`` of
+the registry (:mod:`helpers.models.registry`) *fresh*, in full mode, for ``seconds`` of
 wall-clock time on this machine, draws ``n`` samples and scores them with the
 course's evaluation toolkit (:func:`helpers.metrics.evaluate_samples`). The
 course models and the re-implemented tutorial models
@@ -30,7 +30,6 @@ crashes is recorded with its error and the run goes on. Results go to
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import json
 import math
@@ -183,79 +182,21 @@ def describe_machine() -> dict:
 
 
 # --------------------------------------------------------------------------- training statistics
-@contextlib.contextmanager
-def _capture_time_budgets():
-    """Collect every :class:`helpers.training.TimeBudget` created inside the block.
-
-    Recipes return only the trained model; their TimeBudget callbacks know the
-    training time, epochs, batches and when the first batch ended (graph
-    tracing happens there), so the benchmark listens to them instead of asking
-    every model module to report.
-    """
-    from .training import TimeBudget
-
-    created = []
-    original_init = TimeBudget.__init__
-
-    def init(self, *args, **kwargs):
-        original_init(self, *args, **kwargs)
-        created.append(self)
-
-    TimeBudget.__init__ = init
-    try:
-        yield created
-    finally:
-        TimeBudget.__init__ = original_init
-
-
-def _steady_rate(budgets, n_train: int) -> tuple[float | None, float | None]:
-    """``(images/s after the first batch, seconds until the first batch ended)`` over all budgets."""
-    images = seconds = warmup = 0.0
-    for b in budgets:
-        batches, first = b.batches, b.first_batch_seconds
-        if batches < 2 or first is None:
-            continue
-        images += b.epochs_done * n_train * (batches - 1) / batches
-        seconds += b.elapsed - first
-        warmup += first
-    if seconds <= 0:
-        return None, None
-    return images / seconds, warmup
-
-
-def training_stats(model, budgets, wall_seconds: float, n_train: int) -> dict:
-    """Seconds, epochs and images/s of one training run, from the best source available.
-
-    1. ``model.train_info`` (a dict with ``seconds``, ``epochs_done``,
-       ``images_seen``) if the recipe recorded one;
-    2. the TimeBudget callbacks the recipe used (images = epochs × training set);
-    3. the wall-clock time of the whole ``train`` call, epochs unknown.
+def training_stats(result, wall_seconds: float) -> dict:
+    """Seconds, epochs and images/s of one training run, read from its :class:`~helpers.training.TrainResult`.
 
     ``images_per_second`` covers the whole budget (first-step tracing
     included: what a learner gets); ``steady_images_per_second`` leaves the
     first batch out (what the model costs per image once running).
     """
-    info = getattr(model, "train_info", None)
-    if isinstance(info, dict) and info.get("seconds"):
-        seconds = float(info["seconds"])
-        epochs = info.get("epochs_done")
-        images = info.get("images_seen", None if epochs is None else epochs * n_train)
-        source = "model.train_info"
-    elif budgets:
-        seconds = float(sum(b.elapsed for b in budgets))
-        epochs = float(sum(b.epochs_done for b in budgets))
-        images = epochs * n_train
-        source = "TimeBudget"
-    else:
-        seconds, epochs, images, source = wall_seconds, None, None, "wall clock of train()"
-    rate = images / seconds if images is not None and seconds > 0 else None
-    steady, warmup = _steady_rate(budgets, n_train)
-    return {"wall_seconds": round(wall_seconds, 2), "seconds": round(seconds, 2),
-            "epochs_done": None if epochs is None else round(float(epochs), 3),
-            "images_seen": None if images is None else int(round(images)),
-            "images_per_second": None if rate is None else round(rate, 1),
-            "steady_images_per_second": None if steady is None else round(steady, 1),
-            "first_batch_seconds": None if warmup is None else round(warmup, 2), "source": source}
+    stats = result.stats()
+    return {"wall_seconds": round(wall_seconds, 2), "seconds": stats["seconds"], "epochs_done": stats["epochs"],
+            "batches": stats["batches"], "images_seen": stats["images"],
+            "images_per_second": stats["images_per_second"] or None,
+            "steady_images_per_second": stats["steady_images_per_second"],
+            "first_batch_seconds": (None if stats["first_batch_seconds"] is None
+                                    else round(stats["first_batch_seconds"], 2)),
+            "source": "TrainResult"}
 
 
 # --------------------------------------------------------------------------- model-specific metrics
@@ -357,17 +298,17 @@ def _metrics_summary(raw: dict) -> dict:
 
 
 def bench_model(name, recipe, data, seconds, n, seed, evaluate, log=print, dataset: str = "mnist",
-                cache: bool = True) -> dict:
+                cache: bool = True, default_data: bool = False) -> dict:
     """Train, sample and score one model; never raises (errors are recorded in the result).
 
-    With ``cache=True`` the trained model is also saved where
-    ``helpers.zoo.trained(name, seconds=seconds, seed=seed)`` finds it, so
-    chapter 06 and ``synth`` can reuse the benchmark's models.
+    With ``cache=True`` the trained model goes into the model store, where
+    ``helpers.models.registry.trained(name, seconds=seconds, seed=seed)``
+    finds it (``default_data``: ``data`` is ``dataset`` itself), so chapter 06
+    and ``synth`` reuse the benchmark's models.
     """
     import keras
 
-    from . import zoo
-    from .runtime import set_seed
+    from .models.registry import train_recipe
 
     (x_train, y_train), _ = data
     row = {"model": name, "kind": "reference" if name.startswith("ref_") else "course",
@@ -375,20 +316,16 @@ def bench_model(name, recipe, data, seconds, n, seed, evaluate, log=print, datas
            "compared_with": COMPARED_WITH.get(name), "status": "ok"}
     stage = "train"
     try:
-        set_seed(seed)
         log(f"[{name}] training for {seconds:g} s ...")
-        with _capture_time_budgets() as budgets:
-            start = time.perf_counter()
-            model = recipe.train(x_train, y_train, seconds=seconds, seed=seed)
-            wall = time.perf_counter() - start
-        row["train"] = training_stats(model, budgets, wall, len(x_train))
+        start = time.perf_counter()
+        result = train_recipe(recipe, dataset=dataset, seconds=seconds, seed=seed,
+                              data=None if default_data else (x_train, y_train), store=cache, retrain=True,
+                              verbose=False, control=False)
+        model = result.model
+        row["train"] = training_stats(result, time.perf_counter() - start)
         log(f"[{name}] trained: {row['train']}")
         if cache:
-            try:
-                row["cached_model"] = zoo.save(model, zoo.cache_path(name, dataset, seconds, seed))
-            except Exception as exc:  # noqa: BLE001 - a model that cannot be saved is still benchmarked
-                row["cached_model"] = None
-                row["cache_note"] = f"not cached: {exc.__class__.__name__}: {exc}"
+            row["cached_model"] = "model store (helpers.store)"
 
         stage = "generate"
         start = time.perf_counter()
@@ -445,9 +382,10 @@ def run_bench(models=DEFAULT_MODELS, seconds: float = DEFAULT_SECONDS, n: int = 
     from .runtime import mode
 
     if registry is None:
-        from . import zoo
+        from .models.registry import recipes
 
-        registry = zoo.recipes()
+        registry = recipes()
+    default_data = data is None
     if data is None:
         from .datasets import load
 
@@ -475,7 +413,7 @@ def run_bench(models=DEFAULT_MODELS, seconds: float = DEFAULT_SECONDS, n: int = 
                 "targets": check_targets(name, {})})
             continue
         results["results"].append(bench_model(name, registry[name], data, seconds, n, seed, evaluate, log=log,
-                                              dataset=dataset, cache=cache))
+                                              dataset=dataset, cache=cache, default_data=default_data))
     finished = _dt.datetime.now(_dt.timezone.utc)
     results["finished_utc"] = finished.isoformat(timespec="seconds")
     results["total_seconds"] = round((finished - started).total_seconds(), 1)

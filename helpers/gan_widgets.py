@@ -69,7 +69,7 @@ class TrainAndWatch:
         self.table = w.HTML()
         self.button.on_click(lambda _: self.run())
         self.frame_slider.observe(lambda change: self.show_frame(change["new"]), names="value")
-        self.model, self.info, self.frames, self.steps, self.runs = None, None, [], [], []
+        self.model, self.result, self.frames, self.steps, self.runs = None, None, [], [], []
         self.widget = w.VBox([
             w.HBox([self.g_lr, self.d_lr]), w.HBox([self.latent_dim, self.label_smoothing]),
             w.HBox([self.seconds, self.button]), self.status, self.image, self.frame_slider, self.table])
@@ -106,15 +106,16 @@ class TrainAndWatch:
         self.button.disabled = True
         grid = SampleGrid(n=self.n_samples, every=self.every, on_record=self._show)
         try:
-            self.model, self.info = self._train(self.x_train, self.y_train, conditional=self.conditional,
-                                                callbacks=[grid], **settings, **self.train_kwargs)
+            self.result = self._train(self.x_train, self.y_train, conditional=self.conditional,
+                                      callbacks=[grid], **settings, **self.train_kwargs)
+            self.model = self.result.model
         finally:
             self.button.disabled = False
         self.frames, self.steps = grid.frames, grid.steps
-        history = self.info.get("history", {})
+        history = self.result.batch_history
         tail = {k: float(np.mean(v[-20:])) for k, v in history.items() if v}
         summary = {**settings, "batches": self.steps[-1] if self.steps else 0,
-                   "images_per_second": self.info.get("images_per_second", float("nan")), **tail}
+                   "images_per_second": self.result.images_per_second, **tail}
         self.runs.append(summary)
         self.frame_slider.max = max(0, len(self.frames) - 1)
         self.frame_slider.disabled = len(self.frames) < 2

@@ -1,36 +1,51 @@
-"""Training utilities shared by all models: time budgets and a model cache.
+"""Training runs that return what happened: budgets, a NaN guard, resumable backups (all chapters).
 
-* :class:`TimeBudget` stops ``fit`` after a wall-clock budget, so "quality
-  after 5 CPU-minutes" is a measurable, reproducible setting.
-* :func:`load_or_train` reuses a trained model from the git-ignored cache
-  (``helpers.runtime.cache_dir``) so a class can run a chapter in minutes,
-  and retrains on request (a toggle in the notebook, see
-  :mod:`helpers.cache_control`).
+Every model in the course trains through :func:`fit`, which wraps Keras's
+``model.fit`` with the same few callbacks and returns a :class:`TrainResult`
+(the model plus batches, seconds, images/s and the history). The benchmark,
+the CLI, the widgets and the chapters read that result; nothing is stuck onto
+the model or the Keras ``History`` afterwards.
+
+* :class:`TimeBudget` stops training after a wall-clock budget, so "quality
+  after 5 CPU-minutes" is a measurable setting.
+* :class:`Recorder` counts batches and seconds and keeps every batch's losses.
+* :class:`DivergenceGuard` stops a run whose loss became NaN or infinite and
+  raises :class:`TrainingDiverged` with the model's name and what to change;
+  :mod:`helpers.store` never caches such a model.
+* ``backup_dir`` adds Keras's ``BackupAndRestore``: a killed or disconnected
+  run continues from its last epoch when it is started again.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
+import shutil
 import time
-import warnings
 from pathlib import Path
 
 import keras
+import numpy as np
 
-from .runtime import cache_dir
+from .errors import TrainingDiverged
+from .results import TrainResult
+
+__all__ = ["TrainResult", "TrainingDiverged", "TimeBudget", "Recorder", "DivergenceGuard", "fit"]
 
 
 class TimeBudget(keras.callbacks.Callback):
-    """Stop training once ``seconds`` of wall-clock time have passed (checked every batch)."""
+    """Stop training once ``seconds`` of wall-clock time have passed (checked every batch).
 
-    def __init__(self, seconds: float | None):
+    ``already`` counts seconds spent before a resumed run, so a run that was
+    interrupted and continued still trains for ``seconds`` in all.
+    """
+
+    def __init__(self, seconds: float | None, already: float = 0.0):
         super().__init__()
-        self.seconds = seconds
-        self.start = None
-        self.elapsed = 0.0
+        self.seconds, self.already = seconds, float(already)
+        self.elapsed = self.already
         self.epochs_done = 0.0
-        self.batches = 0  # over the whole fit
-        self.first_batch_seconds = None  # graph tracing happens in the first batch
 
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
@@ -41,138 +56,145 @@ class TimeBudget(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self._batch = batch + 1
-        self.batches += 1
-        self.elapsed = time.perf_counter() - self.start
-        if self.first_batch_seconds is None:
-            self.first_batch_seconds = self.elapsed
+        self.elapsed = self.already + time.perf_counter() - self.start
         if self.seconds is not None and self.elapsed >= self.seconds:
             self.model.stop_training = True
 
     def on_train_end(self, logs=None):
-        self.elapsed = time.perf_counter() - self.start
+        self.elapsed = self.already + time.perf_counter() - self.start
         steps = (self.params or {}).get("steps")
         # whole epochs finished plus the fraction of the interrupted one
         self.epochs_done = self._epoch + (self._batch / steps if steps else 1.0)
 
 
-def model_path(name: str) -> Path:
-    """Cache file for the weights of model ``name`` (per mode, git-ignored)."""
-    return cache_dir("models") / f"{name}.weights.h5"
+class Recorder(keras.callbacks.Callback):
+    """Batches, seconds and every batch's logs of a run (``state`` carries them over a resume)."""
+
+    def __init__(self, state: dict | None = None):
+        super().__init__()
+        state = state or {}
+        self.batches = int(state.get("batches", 0))
+        self.seconds_before = float(state.get("seconds", 0.0))
+        self.first_batch_seconds = state.get("first_batch_seconds")
+        self.logs = {k: list(v) for k, v in state.get("logs", {}).items()}
+        self.seconds = self.seconds_before
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches += 1
+        self.seconds = self.seconds_before + time.perf_counter() - self.start
+        if self.first_batch_seconds is None:
+            self.first_batch_seconds = self.seconds
+        for k, v in (logs or {}).items():
+            if np.ndim(v) == 0:
+                self.logs.setdefault(k, []).append(float(v))
+
+    def on_train_end(self, logs=None):
+        self.seconds = self.seconds_before + time.perf_counter() - self.start
+
+    def state(self) -> dict:
+        return {"batches": self.batches, "seconds": self.seconds, "first_batch_seconds": self.first_batch_seconds,
+                "logs": self.logs}
 
 
-def _split_arrays(info: dict) -> tuple[dict, dict]:
-    """Numpy arrays of ``info`` (e.g. frames of a training animation) go to an .npz, the rest to JSON."""
-    import numpy as np
+class DivergenceGuard(keras.callbacks.Callback):
+    """Raise :class:`TrainingDiverged` as soon as a logged loss is NaN or infinite.
 
-    arrays = {k: v for k, v in info.items() if isinstance(v, np.ndarray)}
-    return {k: v for k, v in info.items() if k not in arrays}, arrays
-
-
-def describe_cached(path: Path, meta: dict) -> str:
-    """Short text for the cache control: when it was trained and for how long."""
-    parts = []
-    if meta.get("saved_at"):
-        parts.append(f"trained {meta['saved_at']}")
-    if meta.get("train_seconds") is not None:
-        parts.append(f"in {float(meta['train_seconds']):.0f} s")
-    return " ".join(parts + [f"· {path.name}"])
-
-
-def load_or_train(name: str, build, train, retrain: bool | None = None, verbose: bool = True,
-                  control: bool = True):
-    """Return ``(model, info)``: cached weights when present, else ``train(model)``.
-
-    ``build()`` must return a *built* model (variables created, e.g. by calling
-    it once on a dummy batch) so weights can be loaded into it. ``train(model)``
-    fits it and may return a dict (e.g. the history), stored next to the
-    weights (numpy arrays in an ``.npz``) and returned as ``info`` on later loads.
-
-    ``retrain=None`` lets the cell's "reuse cached model / retrain" toggle
-    decide (:mod:`helpers.cache_control`, shown in notebooks when ``control``),
-    which defaults to reuse when a cache exists; True or False force it.
+    Keras's ``TerminateOnNaN`` only stops quietly; the course also has to say
+    which model failed and what to change, and make sure nothing is cached.
     """
-    import datetime
 
-    import numpy as np
+    def __init__(self, name: str, hint: str = "lower the learning rate (learning_rate=...) and train again"):
+        super().__init__()
+        self.name, self.hint = name, hint
+        self.batches = 0
 
-    from . import cache_control
-
-    path = model_path(name)
-    meta_path = path.with_suffix("").with_suffix(".json")
-    arrays_path = path.with_suffix("").with_suffix(".npz")
-    cached = None
-    if path.exists():
-        meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-        cached = describe_cached(path, meta)
-    model = build()
-    if not cache_control.decide_retrain(name, cached, retrain, show=control):
-        try:
-            with warnings.catch_warnings():  # the optimiser's saved state is not needed to use the model
-                warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
-                model.load_weights(path)
-        except (ValueError, OSError) as exc:  # settings changed but the name did not, or a broken file
-            print(f"{name}: the cached weights cannot be loaded into this model ({exc}); training a new one.")
-            return load_or_train(name, build, train, retrain=True, verbose=verbose, control=False)
-        info = dict(meta)
-        if arrays_path.exists():
-            with np.load(arrays_path) as stored:
-                info.update({k: stored[k] for k in stored.files})
-        info["source"] = f"loaded from cache {path}"
-        if verbose:
-            print(f"{name}: reused the cached model ({cached}); choose 'retrain' (or retrain=True) to train again.")
-        return model, info
-    start = time.perf_counter()
-    result = train(model) or {}
-    info = dict(result) if isinstance(result, dict) else {}
-    info["train_seconds"] = round(time.perf_counter() - start, 1)
-    info["saved_at"] = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-    meta, arrays = _split_arrays(info)
-    partial = path.with_name(path.name.replace(".weights.h5", ".part.weights.h5"))
-    model.save_weights(partial)  # then rename: an interrupted save never leaves a broken cache
-    partial.replace(path)
-    meta_path.write_text(json.dumps(meta, default=_to_json))
-    if arrays:
-        np.savez_compressed(arrays_path, **arrays)
-    elif arrays_path.exists():
-        arrays_path.unlink()
-    cache_control.report_trained(name, info["train_seconds"], path.name)
-    info["source"] = "trained now"
-    return model, info
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches += 1
+        for key, value in (logs or {}).items():
+            if np.ndim(value) == 0 and not math.isfinite(float(value)):
+                self.model.stop_training = True
+                raise TrainingDiverged(f"{self.name} diverged: {key} became {float(value)} after "
+                                       f"{self.batches} batches; {self.hint}. Nothing was cached.")
 
 
-def _to_json(value):
-    """JSON for numpy scalars and small arrays inside histories."""
-    import numpy as np
+class _SaveRecorderState(keras.callbacks.Callback):
+    """Write the recorder's counts beside Keras's backup at every epoch end (read back on resume)."""
 
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return float(value)
+    def __init__(self, recorder: Recorder, path: Path):
+        super().__init__()
+        self.recorder, self.path = recorder, path
 
-
-class FitRecord:
-    """What a chapter needs from a (possibly cached) training run: ``history`` (per-epoch lists),
-    ``budget`` (seconds, epochs, images/s of the run that trained it) and ``source``."""
-
-    def __init__(self, history: dict, budget: dict, source: str):
-        self.history, self.budget, self.source = history, budget, source
-
-    def __repr__(self):
-        return f"FitRecord(source={self.source!r}, budget={self.budget})"
+    def on_epoch_end(self, epoch, logs=None):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"epoch": epoch + 1, **self.recorder.state()}))
+        os.replace(tmp, self.path)
 
 
-def cached_fit(name: str, build, fit, retrain: bool | None = None, verbose: bool = True):
-    """:func:`load_or_train` for the chapters' ``fit_*`` helpers, which return a Keras ``History``.
+def _resume_state(backup_dir: Path) -> dict:
+    """The recorder state of an interrupted run, when Keras's backup of the same epoch exists."""
+    try:
+        state = json.loads((backup_dir / "recorder.json").read_text())
+        keras_meta = json.loads((backup_dir / "training_metadata.json").read_text())
+        return state if state.get("epoch") == keras_meta.get("epoch") else {}
+    except (OSError, ValueError):
+        return {}
 
-    ``fit(model)`` trains and returns the History (with the ``budget`` dict the
-    course's fit helpers attach); the result is ``(model, FitRecord)`` whether
-    the model was trained now or loaded, so the cells below read
-    ``record.history[...]`` and ``record.budget[...]`` either way.
+
+def fit(model, x, y=None, *, name: str | None = None, seconds: float | None = None, epochs: int | None = None,
+        steps: int | None = None, batch_size: int | None = None, callbacks=(), backup_dir=None,
+        progress: str | None = None, grid=None, hint: str | None = None, verbose=0, **fit_kwargs) -> TrainResult:
+    """Train ``model`` with ``model.fit`` and return a :class:`TrainResult` (every chapter's training).
+
+    ``x`` is an array (then ``batch_size`` is passed to Keras) or a batched
+    ``tf.data.Dataset`` (give ``batch_size`` for the images/s count).
+    ``seconds`` caps wall-clock time (``epochs`` then defaults to "until the
+    budget ends"); ``steps`` trains exactly that many batches (one long epoch
+    of a repeated dataset). ``backup_dir`` makes the run resumable.
+    ``progress="title"`` shows the live progress line in a notebook (with the
+    newest frame of ``grid``, a GAN's ``SampleGrid``).
     """
-    def train(model):
-        history = fit(model)
-        return {"history": dict(history.history), "budget": dict(getattr(history, "budget", {}))}
+    name = name or getattr(model, "name", "model")
+    if steps is not None:
+        epochs, fit_kwargs["steps_per_epoch"] = 1, int(steps)
+    elif epochs is None:
+        epochs = 10_000 if seconds is not None else 1
+    resumed = _resume_state(Path(backup_dir)) if backup_dir else {}
+    recorder = Recorder(resumed)
+    budget = TimeBudget(seconds, already=recorder.seconds_before)
+    extra = []
+    if backup_dir:
+        extra = [keras.callbacks.BackupAndRestore(str(backup_dir)),
+                 _SaveRecorderState(recorder, Path(backup_dir) / "recorder.json")]
+    if progress:
+        from .progress import LiveProgress
 
-    model, info = load_or_train(name, build, train, retrain=retrain, verbose=verbose)
-    return model, FitRecord(info.get("history", {}), info.get("budget", {}), info["source"])
+        extra.append(LiveProgress(batch_size or 0, seconds=seconds, steps=steps, grid=grid, title=progress))
+    guard = DivergenceGuard(name, hint or "lower the learning rate (learning_rate=...) and train again")
+    if y is not None:
+        fit_kwargs["y"] = y
+    if _is_dataset(x):
+        fit_kwargs.setdefault("shuffle", False)  # a tf.data pipeline shuffles itself
+    elif batch_size is not None:
+        fit_kwargs["batch_size"] = batch_size
+    try:
+        history = model.fit(x, epochs=epochs, verbose=verbose, callbacks=[guard, budget, recorder, *extra,
+                                                                          *callbacks], **fit_kwargs)
+    except TrainingDiverged:
+        if backup_dir:  # a backup of a diverging run must not be resumed
+            shutil.rmtree(backup_dir, ignore_errors=True)
+        raise
+    if backup_dir:
+        shutil.rmtree(backup_dir, ignore_errors=True)  # finished: Keras removed its files, ours go too
+    return TrainResult(model=model, batches=recorder.batches, seconds=recorder.seconds,
+                       epochs=budget.epochs_done, batch_size=batch_size,
+                       first_batch_seconds=recorder.first_batch_seconds,
+                       history={k: [float(v) for v in vs] for k, vs in history.history.items()},
+                       batch_history=recorder.logs)
+
+
+def _is_dataset(x) -> bool:
+    return type(x).__module__.startswith("tensorflow") and hasattr(x, "element_spec")

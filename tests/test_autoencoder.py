@@ -136,8 +136,8 @@ def test_roc_auc_by_hand():
 
 def test_ae_recipe_generates_uint8_and_refuses_labels():
     model = tiny()
-    x, y = A.RECIPES["ae"].generate(model, 5, seed=0)
+    x, y = A.generate_recipe_samples(model, 5, seed=0)
     assert x.shape == (5, 28, 28) and x.dtype == np.uint8 and y is None
-    np.testing.assert_array_equal(x, A.RECIPES["ae"].generate(model, 5, seed=0)[0])
+    np.testing.assert_array_equal(x, A.generate_recipe_samples(model, 5, seed=0)[0])
     with pytest.raises(ValueError, match="unconditional"):
-        A.RECIPES["ae"].generate(model, 2, labels=[1, 2])
+        A.generate_recipe_samples(model, 2, labels=[1, 2])

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from helpers import bench
-from helpers.zoo import Recipe
+from helpers.models.registry import Recipe
+from helpers.results import TrainResult
 
 RNG = np.random.default_rng(0)
 DATA = ((RNG.integers(0, 256, (60, 28, 28), dtype=np.uint8), RNG.integers(0, 10, 60)),
@@ -51,40 +52,13 @@ def test_pca_mse_is_zero_with_full_rank_and_the_variance_with_no_component():
     assert bench.pca_mse(x, x[:10], components=0) == pytest.approx(expected, rel=1e-5)
 
 
-def test_training_stats_prefers_train_info_then_time_budgets_then_wall_clock():
-    from helpers.training import TimeBudget
-
-    class Model:
-        train_info = {"seconds": 10.0, "epochs_done": 2.0, "images_seen": 500}
-
-    stats = bench.training_stats(Model(), [], wall_seconds=12.0, n_train=100)
-    assert stats["images_per_second"] == 50.0 and stats["source"] == "model.train_info"
-    with bench._capture_time_budgets() as budgets:
-        b = TimeBudget(5)
-    assert budgets == [b] and TimeBudget(1) not in budgets  # capture ends with the block
-    b.elapsed, b.epochs_done = 4.0, 1.5
-    stats = bench.training_stats(object(), budgets, wall_seconds=6.0, n_train=100)
-    assert (stats["seconds"], stats["epochs_done"], stats["images_per_second"]) == (4.0, 1.5, 37.5)
-    assert stats["steady_images_per_second"] is None  # no batches seen: no steady-state rate
-    stats = bench.training_stats(object(), [], wall_seconds=6.0, n_train=100)
-    assert stats["epochs_done"] is None and stats["seconds"] == 6.0 and stats["images_per_second"] is None
-
-
-def test_steady_rate_leaves_the_first_batch_out(monkeypatch):
-    import helpers.training as training
-
-    clock = iter([0.0, 10.0, 11.0, 12.0, 13.0])  # start; the first batch ends at 10 s (tracing), then 1 s each
-    monkeypatch.setattr(training.time, "perf_counter", lambda: next(clock))
-    with bench._capture_time_budgets() as budgets:
-        b = training.TimeBudget(None)
-        b.on_train_begin()
-        for i in range(4):
-            b.on_train_batch_end(i)
-    b.epochs_done = 1.0  # 4 batches = 1 epoch of 400 images
-    stats = bench.training_stats(object(), budgets, wall_seconds=14.0, n_train=400)
+def test_training_stats_are_read_from_the_train_result():
+    result = TrainResult(model=None, batches=4, seconds=13.0, epochs=1.0, batch_size=100, first_batch_seconds=10.0)
+    stats = bench.training_stats(result, wall_seconds=14.0)
     assert stats["images_per_second"] == pytest.approx(400 / 13.0, abs=0.1)
     assert stats["steady_images_per_second"] == pytest.approx(100.0)  # 300 images in the last 3 s
-    assert stats["first_batch_seconds"] == 10.0
+    assert stats["first_batch_seconds"] == 10.0 and stats["wall_seconds"] == 14.0
+    assert (stats["epochs_done"], stats["images_seen"], stats["source"]) == (1.0, 400, "TrainResult")
 
 
 def test_an_evaluation_error_keeps_the_training_numbers():
@@ -124,27 +98,20 @@ def test_vae_metrics_reads_the_models_elbo_and_iw_nll():
 
 
 # ----------------------------------------------------------------------------- end to end
-class TinyModel:
-    """A 'generator' trained by a real Keras fit under a TimeBudget (so capture is exercised).
-
-    Two epochs of one batch each: far inside the tests' budget, so the epoch count is exact.
-    """
-
-    def __init__(self, mean):
-        self.mean = mean
-
-
-def _tiny_train(x, y, seconds=None, seed=0):
+def _tiny_build(seed=0):
     import keras
-
-    from helpers.training import TimeBudget
 
     net = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
     net.compile("sgd", "mse")
-    budget = TimeBudget(seconds)
+    return net
+
+
+def _tiny_fit(model, x, y, seconds=None, seed=0, backup_dir=None):
+    """A real Keras fit: two epochs of one batch each, far inside the tests' budget."""
+    from helpers import training
+
     xs = np.random.default_rng(seed).standard_normal((len(x), 4)).astype("float32")
-    net.fit(xs, xs[:, :1], batch_size=len(x), epochs=2, verbose=0, callbacks=[budget])
-    return TinyModel(float(x.mean()))
+    return training.fit(model, xs, xs[:, :1], batch_size=len(x), epochs=2, seconds=seconds)
 
 
 def _tiny_generate(model, n, seed=0, labels=None):
@@ -152,7 +119,7 @@ def _tiny_generate(model, n, seed=0, labels=None):
     return rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), np.arange(n) % 10
 
 
-def _crash_train(x, y, seconds=None, seed=0):
+def _crash_fit(model, x, y, seconds=None, seed=0, backup_dir=None):
     raise RuntimeError("out of ideas")
 
 
@@ -167,9 +134,9 @@ def _fake_evaluate(x, y):
 
 
 REGISTRY = {
-    "cgan": Recipe("cgan", "tiny conditional fake", True, _tiny_train, _tiny_generate),
-    "dcgan": Recipe("dcgan", "crashes", False, _crash_train, _tiny_generate),
-    "ref_tfdocs_dcgan": Recipe("ref_tfdocs_dcgan", "tiny unconditional fake", False, _tiny_train,
+    "cgan": Recipe("cgan", "tiny conditional fake", True, _tiny_build, _tiny_fit, _tiny_generate),
+    "dcgan": Recipe("dcgan", "crashes", False, _tiny_build, _crash_fit, _tiny_generate),
+    "ref_tfdocs_dcgan": Recipe("ref_tfdocs_dcgan", "tiny unconditional fake", False, _tiny_build, _tiny_fit,
                                _tiny_generate),
 }
 
@@ -197,7 +164,7 @@ def test_results_record_each_model_status(run):
 def test_training_and_metrics_are_recorded(run):
     results, _ = run
     row = results["results"][0]
-    assert row["train"]["source"] == "TimeBudget" and row["train"]["epochs_done"] == 2.0
+    assert row["train"]["source"] == "TrainResult" and row["train"]["epochs_done"] == 2.0
     assert row["train"]["images_seen"] == 2 * len(DATA[0][0]) and row["train"]["images_per_second"] > 0
     assert row["generate"]["n"] == 50
     assert row["metrics"]["fd_ratio"] == pytest.approx(4.0)
@@ -267,37 +234,33 @@ def test_cli_rejects_bad_arguments(capsys):
     assert main(["bench", "--n", "5"]) == 2
 
 
-def test_trained_models_go_to_the_zoo_cache(monkeypatch, tmp_path):
-    import keras
-
-    from helpers import zoo
+def test_trained_models_go_to_the_model_store(monkeypatch, tmp_path):
+    from helpers.models import registry
 
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
-
     calls = []
 
-    def train(x, y, seconds=None, seed=0):
+    def fit(model, x, y, seconds=None, seed=0, backup_dir=None):
         calls.append(seconds)
-        return keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        return _tiny_fit(model, x, y, seconds, seed)
 
-    recipe = Recipe("tiny", "a savable Keras model", False, train, _tiny_generate)
+    recipe = Recipe("tiny", "a storable Keras model", False, _tiny_build, fit, _tiny_generate)
     row = bench.bench_model("tiny", recipe, DATA, 7, 20, 5, _fake_evaluate, log=lambda *_: None)
-    expected = zoo.cache_path("tiny", "mnist", 7, 5)
-    assert row["cached_model"] == str(expected) and expected.is_file()
-    assert str(expected).startswith(str(tmp_path))
-    monkeypatch.setattr(zoo, "recipes", lambda: {"tiny": recipe})
-    reused = zoo.trained("tiny", seconds=7, seed=5, verbose=False)
-    assert calls == [7] and [w.shape for w in reused.weights] == [(3, 2), (2,)]  # loaded, not retrained
-    row = bench.bench_model("cgan", REGISTRY["cgan"], DATA, 7, 20, 5, _fake_evaluate, log=lambda *_: None)
-    assert row["status"] == "ok" and row["cached_model"] is None and "not cached" in row["cache_note"]
+    assert row["status"] == "ok" and row["cached_model"].startswith("model store")
+    assert [p for p in (tmp_path).rglob("model.weights.h5")]
+    reused = registry.train_recipe(recipe, seconds=7, seed=5, data=DATA[0], verbose=False, control=False)
+    assert calls == [7] and reused.source.startswith("loaded")  # loaded, not retrained
+    bench.bench_model("tiny", recipe, DATA, 7, 20, 5, _fake_evaluate, log=lambda *_: None)
+    assert calls == [7, 7]  # the benchmark measures a fresh training every time
 
 
 def test_cli_end_to_end(monkeypatch, tmp_path, capsys):
-    from helpers import datasets, zoo
+    from helpers import datasets
     from helpers.cli import main
+    from helpers.models import registry
 
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(zoo, "recipes", lambda: REGISTRY)
+    monkeypatch.setattr(registry, "recipes", lambda: REGISTRY)
     monkeypatch.setattr(datasets, "load", lambda name: DATA)
     monkeypatch.setattr(bench, "default_evaluate", lambda dataset, seed: _fake_evaluate)
     code = main(["bench", "--seconds", "0.2", "--models", "cgan,dcgan", "--n", "20", "--out", str(tmp_path)])

@@ -6,7 +6,9 @@ import os
 import numpy as np
 import pytest
 
-from helpers import cli, zoo
+from helpers import cli
+from helpers.models import registry
+from helpers.results import TrainResult
 from helpers.commands import synth
 
 HAS_DATA = bool(os.environ.get("COURSE_DATA_DIR"))
@@ -31,10 +33,14 @@ class Calls:
     train = 0
 
 
-def _train(x_train, y_train, seconds=None, seed=0):
+def _build(seed=0):
+    return _tiny_model()
+
+
+def _train(model, x_train, y_train, seconds=None, seed=0, backup_dir=None):
     Calls.train += 1
     assert x_train.dtype == np.uint8 and x_train.shape[1:] == (28, 28)
-    return _tiny_model()
+    return TrainResult(model=model, batches=1, seconds=0.1, batch_size=len(x_train))
 
 
 def _generate(model, n, seed=0, labels=None):
@@ -47,8 +53,8 @@ def _generate_cond(model, n, seed=0, labels=None):
 
 
 FAKES = {
-    "fake": zoo.Recipe("fake", "noise images", False, _train, _generate),
-    "cfake": zoo.Recipe("cfake", "noise with a class stripe", True, _train, _generate_cond),
+    "fake": registry.Recipe("fake", "noise images", False, _build, _train, _generate),
+    "cfake": registry.Recipe("cfake", "noise with a class stripe", True, _build, _train, _generate_cond),
 }
 
 
@@ -57,7 +63,7 @@ def fake_zoo(monkeypatch, tmp_path):
     """Registry with two fake recipes, a private cache and tiny fake training data."""
     import helpers.datasets
 
-    monkeypatch.setattr(zoo, "recipes", lambda: dict(FAKES))
+    monkeypatch.setattr(registry, "recipes", lambda: dict(FAKES))
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
     fake_data = ((_fake_images(20, 0), np.arange(20) % 10), (_fake_images(10, 1), np.arange(10) % 10))
     monkeypatch.setattr(helpers.datasets, "load", lambda name="mnist", **kw: fake_data)
@@ -132,7 +138,11 @@ def test_synth_bad_dataset_choice_is_rejected_by_argparse(fake_zoo, capsys):
 def test_synth_failure_mid_write_leaves_no_file(fake_zoo, capsys, monkeypatch):
     out = fake_zoo / "half.npz"
 
+    real_savez = np.savez_compressed
+
     def explode(fh, **arrays):
+        if not hasattr(fh, "write"):  # the model store's own files: written normally
+            return real_savez(fh, **arrays)
         fh.write(b"PK partial")
         raise OSError("disk full")
 
@@ -143,8 +153,8 @@ def test_synth_failure_mid_write_leaves_no_file(fake_zoo, capsys, monkeypatch):
 
 
 def test_synth_rejects_a_recipe_returning_wrong_shapes(fake_zoo, capsys, monkeypatch):
-    bad = zoo.Recipe("bad", "", False, _train, lambda m, n, seed=0, labels=None: (np.zeros((n, 32, 32)), None))
-    monkeypatch.setattr(zoo, "recipes", lambda: {"bad": bad})
+    bad = registry.Recipe("bad", "", False, _build, _train, lambda m, n, seed=0, labels=None: (np.zeros((n, 32, 32)), None))
+    monkeypatch.setattr(registry, "recipes", lambda: {"bad": bad})
     code, _, err = _run(["synth", "--model", "bad", "--n", "5", "--out", str(fake_zoo / "b.npz")], capsys)
     assert code == 2 and "expected (5, 28, 28) uint8" in err
 

@@ -167,14 +167,15 @@ def test_save_and_load_round_trip(tmp_path, cls):
 
 
 def test_recipes_generate_uint8_with_requested_labels():
-    assert set(V.RECIPES) == {"vae", "cvae"}
-    assert V.RECIPES["cvae"].conditional and not V.RECIPES["vae"].conditional
+    from helpers.models import registry
+
+    assert registry.get("cvae").conditional and not registry.get("vae").conditional
     cvae = tiny(V.ConditionalVAE)
-    x, y = V.RECIPES["cvae"].generate(cvae, 6, seed=0, labels=[1, 1, 2, 2, 3, 3])
+    x, y = V.generate_recipe_samples(cvae, 6, seed=0, labels=[1, 1, 2, 2, 3, 3])
     assert x.shape == (6, 28, 28) and x.dtype == np.uint8
     np.testing.assert_array_equal(y, [1, 1, 2, 2, 3, 3])
     vae = tiny()
-    x, y = V.RECIPES["vae"].generate(vae, 3, seed=0)
+    x, y = V.generate_recipe_samples(vae, 3, seed=0)
     assert x.shape == (3, 28, 28) and y is None
-    np.testing.assert_array_equal(x, V.RECIPES["vae"].generate(vae, 3, seed=0)[0])  # same seed, same images
-    assert not np.array_equal(x, V.RECIPES["vae"].generate(vae, 3, seed=1)[0])
+    np.testing.assert_array_equal(x, V.generate_recipe_samples(vae, 3, seed=0)[0])  # same seed, same images
+    assert not np.array_equal(x, V.generate_recipe_samples(vae, 3, seed=1)[0])

@@ -26,7 +26,7 @@ def add_arguments(parser):
     parser.add_argument("--out", default="benchmarks",
                         help="folder for results-<time>.json, latest.json and RESULTS.md (default benchmarks/)")
     parser.add_argument("--no-cache", action="store_true",
-                        help="do not save the trained models to the zoo cache (reused by synth and chapter 06)")
+                        help="do not keep the trained models in the model store (reused by synth and chapter 06)")
     parser.add_argument("--readme", default=None, metavar="PATH",
                         help="also write the table into PATH between <!-- bench:start --> and <!-- bench:end -->")
     parser.add_argument("--from-json", default=None, metavar="RESULTS_JSON",

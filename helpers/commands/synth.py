@@ -3,7 +3,7 @@
     python -m helpers synth --model cvae --n 10000 --out samples.npz --seconds 120
 
 Trains the chosen model (or reuses its cached checkpoint, see
-``helpers.zoo.trained``), generates ``--n`` images in chunks while showing
+``helpers.models.registry.trained``), generates ``--n`` images in chunks while showing
 progress, and writes an ``.npz`` with ``x`` (uint8, N x 28 x 28), ``y`` (int64
 labels, conditional models only; classes balanced and shuffled) and ``meta``
 (a JSON string: model, dataset, seed, budget). The file is written to a
@@ -78,9 +78,9 @@ def write_npz_atomic(path: Path, **arrays) -> None:
 
 def run(args) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up log quiet
-    from .. import zoo
+    from ..models import registry
 
-    available = zoo.recipes()
+    available = registry.recipes()
     if args.model == "list":
         for name, recipe in sorted(available.items()):
             print(f"{name:10s} {'conditional  ' if recipe.conditional else 'unconditional'}  {recipe.description}")
@@ -106,8 +106,8 @@ def run(args) -> int:
     budget = "full-mode epochs" if args.seconds is None else f"a {args.seconds:g}-second budget"
     _status(f"[1/3] {args.model}: training on {args.dataset} with {budget} (or loading its cached checkpoint)")
     start = time.perf_counter()
-    model = zoo.trained(args.model, dataset=args.dataset, seconds=args.seconds, seed=args.seed,
-                        retrain=args.retrain or None)  # None: COURSE_RETRAIN=1 can force it
+    model = registry.trained(args.model, dataset=args.dataset, seconds=args.seconds, seed=args.seed,
+                             retrain=args.retrain or None).model  # None: COURSE_RETRAIN=1 can force it
     _status(f"      ready after {time.perf_counter() - start:.1f} s")
 
     labels = balanced_labels(args.n, args.seed) if recipe.conditional else None

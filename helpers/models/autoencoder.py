@@ -29,6 +29,8 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from .. import training
+
 ARCHS = ("dense", "conv")
 
 
@@ -176,22 +178,43 @@ def compile_autoencoder(model, learning_rate: float = 2e-3, jit_compile="auto"):
     return model
 
 
-def fit_autoencoder(model, x_train, x_val=None, epochs: int = 5, batch_size: int = 128,
-                    seconds: float | None = None, verbose="auto", callbacks=()):
-    """Train on float images in [0, 1] (or uint8); ``seconds`` caps wall-clock time.
+def fit_autoencoder(model, x_train, x_val=None, epochs: int | None = 5, batch_size: int = 128,
+                    seconds: float | None = None, verbose=0, callbacks=(), backup_dir=None,
+                    progress: str | None = None):
+    """Train on float images in [0, 1] (or uint8); ``seconds`` caps wall-clock time (chapter 03).
 
-    Returns the Keras ``History`` with ``history.budget`` (seconds, epochs done, images/s).
+    Returns a :class:`helpers.training.TrainResult` (history, seconds, images/s).
     """
-    from ..training import TimeBudget
-
-    x = _as_float(x_train)
-    budget = TimeBudget(seconds)
     val = None if x_val is None else (_as_float(x_val),)
-    history = model.fit(x, batch_size=batch_size, epochs=epochs, shuffle=True, validation_data=val,
-                        callbacks=[budget, *callbacks], verbose=verbose)
-    history.budget = {"seconds": round(budget.elapsed, 1), "epochs": round(budget.epochs_done, 2),
-                      "images_per_second": round(budget.epochs_done * len(x) / max(budget.elapsed, 1e-9))}
-    return history
+    return training.fit(model, _as_float(x_train), name=f"autoencoder (latent {model.latent_dim})",
+                        epochs=epochs, seconds=seconds, batch_size=batch_size, shuffle=True,
+                        validation_data=val, callbacks=callbacks, verbose=verbose, backup_dir=backup_dir,
+                        progress=progress)
+
+
+def train_autoencoder(x_train, x_val=None, latent_dim: int = 32, arch: str = "conv", width: int = 32,
+                      noise_std: float = 0.0, learning_rate: float = 2e-3, epochs: int | None = 5,
+                      batch_size: int = 128, seconds: float | None = None, seed: int = 0,
+                      store: str | None = None, retrain: bool | None = None, verbose=0, progress: bool = False):
+    """Build, compile and train an :class:`Autoencoder`; with ``store="name"`` it is kept in the model store.
+
+    Every argument, and a fingerprint of the data, is part of the store's key,
+    so changing any of them trains a new model (chapter 03).
+    """
+    from .. import store as model_store
+
+    def build():
+        return compile_autoencoder(Autoencoder(latent_dim=latent_dim, arch=arch, width=width,
+                                               noise_std=noise_std, seed=seed), learning_rate)
+
+    def fit(model, backup_dir=None):
+        return fit_autoencoder(model, x_train, x_val, epochs=epochs, batch_size=batch_size, seconds=seconds,
+                               verbose=verbose, backup_dir=backup_dir,
+                               progress=(store or "autoencoder") if progress else None)
+
+    settings = {"data": model_store.fingerprint(x_train, x_val), "epochs": epochs, "batch_size": batch_size,
+                "seconds": seconds}
+    return model_store.train_or_load(store, build, fit, settings, seed=seed, retrain=retrain)
 
 
 def _as_float(x):
@@ -280,33 +303,25 @@ def roc_curve(scores_normal, scores_anomalous):
 AE_SETTINGS = {"latent_dim": 32, "arch": "conv", "batch_size": 128, "learning_rate": 2e-3, "epochs": 10}
 
 
-def _train_ae(x_train, y_train=None, seconds=None, seed=0):
-    from ..progress import LiveProgress
-    from ..runtime import set_seed
-
-    set_seed(seed)
+def build_recipe_model(seed: int = 0):
+    """The registry's ``ae`` (chapters 03 and 06): the conv autoencoder of :data:`AE_SETTINGS`."""
     model = Autoencoder(latent_dim=AE_SETTINGS["latent_dim"], arch=AE_SETTINGS["arch"], seed=seed)
-    compile_autoencoder(model, AE_SETTINGS["learning_rate"])
-    fit_autoencoder(model, x_train, epochs=AE_SETTINGS["epochs"] if seconds is None else 10_000,
-                    batch_size=AE_SETTINGS["batch_size"], seconds=seconds, verbose=0,
-                    callbacks=[LiveProgress(AE_SETTINGS["batch_size"], seconds=seconds, title="Autoencoder")])
+    return compile_autoencoder(model, AE_SETTINGS["learning_rate"])
+
+
+def fit_recipe_model(model, x_train, y_train=None, seconds=None, seed=0, backup_dir=None):
+    """Train the registry's ``ae`` and fit the Gaussian its samples are drawn from."""
+    result = fit_autoencoder(model, x_train, epochs=AE_SETTINGS["epochs"] if seconds is None else None,
+                             batch_size=AE_SETTINGS["batch_size"], seconds=seconds, backup_dir=backup_dir,
+                             progress="Autoencoder")
     model.fit_code_gaussian(_as_float(x_train))
-    return model
+    return result
 
 
-def _generate_ae(model, n, seed=0, labels=None):
+def generate_recipe_samples(model, n, seed=0, labels=None):
+    """``n`` uint8 samples of the registry's ``ae``: decoded codes from the fitted Gaussian."""
     from ..datasets import to_uint8
 
     if labels is not None:
         raise ValueError("the autoencoder is unconditional: it cannot generate a requested label")
     return to_uint8(model.sample(n, seed=seed)), None
-
-
-try:
-    from ..zoo import Recipe
-
-    RECIPES = {"ae": Recipe("ae", "Plain conv autoencoder decoding codes from a Gaussian fitted to the "
-                                  "training codes: a poor generator, on purpose (chapter 03)", False,
-                            _train_ae, _generate_ae)}
-except ImportError:  # pragma: no cover
-    RECIPES = {}

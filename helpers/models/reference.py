@@ -47,13 +47,9 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from .. import training
 from ..datasets import to_uint8
-from ..runtime import by_mode, set_seed
-from ..training import TimeBudget
-from ..zoo import Recipe
-
-#: With a wall-clock budget, ``fit`` runs "forever" and TimeBudget stops it.
-BUDGET_EPOCHS = 100_000
+from ..runtime import by_mode
 
 
 # --------------------------------------------------------------------------- TF docs DCGAN
@@ -282,44 +278,37 @@ class KerasIOConditionalGAN(_TwoOptimizerGAN):
 
 
 # --------------------------------------------------------------------------- recipes
-def _train_info(budget: TimeBudget, n_images: int, batch_size: int) -> dict:
-    """What the benchmark reports about a training run (``model.train_info``)."""
-    images = budget.epochs_done * n_images
-    return {"seconds": budget.elapsed, "epochs_done": budget.epochs_done, "images_seen": images,
-            "images_per_second": images / budget.elapsed if budget.elapsed else None,
-            "batch_size": batch_size}
-
-
-def _fit(model, x, y, batch_size, epochs, seconds, verbose):
-    budget = TimeBudget(seconds)
-    if epochs is None:
-        epochs = BUDGET_EPOCHS if seconds is not None else None
-    model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=True, callbacks=[budget], verbose=verbose)
-    model.train_info = _train_info(budget, len(x), batch_size)
+def build_tfdocs_dcgan(seed: int = 0):
+    """The TF-docs DCGAN, compiled with the tutorial's optimisers (registry ``ref_tfdocs_dcgan``)."""
+    model = TFDocsDCGAN(latent_dim=100, seed=seed)
+    model.compile()
     return model
 
 
-def train_tfdocs_dcgan(x_train, y_train=None, seconds=None, seed=0, epochs=None, verbose=0):
-    """Train the TF-docs DCGAN on uint8 images: ``seconds`` of wall clock, else 50 epochs (1 in smoke mode)."""
-    set_seed(seed)
+def fit_tfdocs_dcgan(model, x_train, y_train=None, seconds=None, seed=0, backup_dir=None, epochs=None):
+    """Train on uint8 images: ``seconds`` of wall clock, else 50 epochs (1 in smoke mode); batch 256."""
     x = (np.asarray(x_train, np.float32).reshape(-1, 28, 28, 1) - 127.5) / 127.5
-    model = TFDocsDCGAN(latent_dim=100, seed=seed)
-    model.compile()
     if epochs is None and seconds is None:
         epochs = by_mode(full=50, smoke=1)
-    return _fit(model, x, None, 256, epochs, seconds, verbose)
+    return training.fit(model, x, name="ref_tfdocs_dcgan", batch_size=256, epochs=epochs, seconds=seconds,
+                        shuffle=True, backup_dir=backup_dir)
 
 
-def train_kerasio_cgan(x_train, y_train, seconds=None, seed=0, epochs=None, verbose=0):
-    """Train the keras.io conditional GAN: ``seconds`` of wall clock, else 20 epochs (1 in smoke mode)."""
-    set_seed(seed)
-    x = np.asarray(x_train, np.float32).reshape(-1, 28, 28, 1) / 255.0
-    one_hot = keras.utils.to_categorical(np.asarray(y_train), 10).astype(np.float32)
+def build_kerasio_cgan(seed: int = 0):
+    """The keras.io conditional GAN, compiled with the example's optimisers (registry ``ref_kerasio_cgan``)."""
     model = KerasIOConditionalGAN(latent_dim=128, num_classes=10, seed=seed)
     model.compile()
+    return model
+
+
+def fit_kerasio_cgan(model, x_train, y_train, seconds=None, seed=0, backup_dir=None, epochs=None):
+    """Train on uint8 images and labels: ``seconds`` of wall clock, else 20 epochs (1 in smoke mode); batch 64."""
+    x = np.asarray(x_train, np.float32).reshape(-1, 28, 28, 1) / 255.0
+    one_hot = keras.utils.to_categorical(np.asarray(y_train), 10).astype(np.float32)
     if epochs is None and seconds is None:
         epochs = by_mode(full=20, smoke=1)
-    return _fit(model, x, one_hot, 64, epochs, seconds, verbose)
+    return training.fit(model, x, one_hot, name="ref_kerasio_cgan", batch_size=64, epochs=epochs,
+                        seconds=seconds, shuffle=True, backup_dir=backup_dir)
 
 
 def _noise(n, latent_dim, seed):
@@ -346,15 +335,3 @@ def generate_kerasio_cgan(model, n, seed=0, labels=None):
     z_and_label = np.concatenate([_noise(n, model.latent_dim, seed), one_hot], axis=1)
     images = model.generator.predict(z_and_label, batch_size=500, verbose=0)
     return to_uint8(images, (0.0, 1.0)), labels.astype(np.int64)
-
-
-RECIPES = {
-    "ref_tfdocs_dcgan": Recipe(
-        name="ref_tfdocs_dcgan",
-        description="reference: TensorFlow docs DCGAN tutorial (latent 100, batch 256, Adam 1e-4)",
-        conditional=False, train=train_tfdocs_dcgan, generate=generate_tfdocs_dcgan),
-    "ref_kerasio_cgan": Recipe(
-        name="ref_kerasio_cgan",
-        description="reference: keras.io conditional GAN example (latent 128, batch 64, Adam 3e-4)",
-        conditional=True, train=train_kerasio_cgan, generate=generate_kerasio_cgan),
-}

@@ -36,6 +36,8 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from .. import training
+
 LOG_2PI = math.log(2.0 * math.pi)
 
 
@@ -319,21 +321,22 @@ class CosineDecay(keras.callbacks.Callback):
     is worth a few nats of ELBO for free.
     """
 
-    def __init__(self, epochs: int, seconds: float | None = None, final: float = 0.05):
+    def __init__(self, epochs: int | None, seconds: float | None = None, final: float = 0.05,
+                 base: float | None = None):
         super().__init__()
-        self.epochs, self.seconds, self.final = epochs, seconds, final
+        self.epochs, self.seconds, self.final, self.base = epochs, seconds, final, base
 
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
-        self.base = float(ops.convert_to_numpy(self.model.optimizer.learning_rate))
-        self.steps = None
+        if self.base is None:  # a resumed run passes the compiled rate: the restored one is decayed
+            self.base = float(ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
 
     def on_train_batch_begin(self, batch, logs=None):
         steps = self.params.get("steps") or 1
-        progress = (self.epoch + batch / steps) / max(self.epochs, 1)
+        progress = (self.epoch + batch / steps) / self.epochs if self.epochs else 0.0
         if self.seconds:
             progress = max(progress, (time.perf_counter() - self.start) / self.seconds)
         factor = self.final + (1 - self.final) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
@@ -343,19 +346,18 @@ class CosineDecay(keras.callbacks.Callback):
         self.model.optimizer.learning_rate.assign(self.base)
 
 
-def fit_vae(model, x_train, y_train=None, x_test=None, y_test=None, epochs: int = 10,
+def fit_vae(model, x_train, y_train=None, x_test=None, y_test=None, epochs: int | None = 10,
             batch_size: int = 128, seconds: float | None = None, seed: int = 0, decay: bool = True,
-            verbose="auto", callbacks=()):
-    """Train on images ``x_train`` (uint8 or float in [0, 1]); report the test ``-ELBO`` each epoch.
+            verbose=0, callbacks=(), backup_dir=None, progress: str | None = None):
+    """Train on images ``x_train`` (uint8 or float in [0, 1]); report the test ``-ELBO`` each epoch (chapter 04).
 
     ``x_test`` (if given) is binarised once with ``seed`` and used as validation
-    data, so ``history["val_neg_elbo"]`` is the test negative ELBO in nats per
-    epoch. ``seconds`` caps the wall-clock time (:class:`helpers.training.TimeBudget`);
-    ``decay`` anneals the learning rate over ``epochs`` or ``seconds`` (:class:`CosineDecay`).
-    Returns the Keras ``History``; ``history.budget`` holds time, epochs done and images/s.
+    data, so ``result.history["val_neg_elbo"]`` is the test negative ELBO in nats
+    per epoch. ``seconds`` caps the wall-clock time; ``decay`` anneals the
+    learning rate over ``epochs`` or ``seconds`` (:class:`CosineDecay`).
+    Returns a :class:`helpers.training.TrainResult`.
     """
     from ..datasets import to_float
-    from ..training import TimeBudget
 
     x = to_float(x_train) if np.asarray(x_train).dtype == np.uint8 else np.asarray(x_train, np.float32)
     conditional = bool(model.num_classes)
@@ -365,16 +367,37 @@ def fit_vae(model, x_train, y_train=None, x_test=None, y_test=None, epochs: int 
     if x_test is not None:
         x_val = binarize(x_test, seed=seed) if model.binarize else to_float(x_test)
         validation = (x_val, np.asarray(y_test)) if conditional else (x_val,)
-    budget = TimeBudget(seconds)
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(x))  # shuffle=True below reshuffles each epoch with Keras's seed
-    args = (x[order], np.asarray(y_train)[order]) if conditional else (x[order],)
-    history = model.fit(*args, batch_size=batch_size, epochs=epochs, shuffle=True,
-                        validation_data=validation, verbose=verbose,
-                        callbacks=[budget] + ([CosineDecay(epochs, seconds)] if decay else []) + list(callbacks))
-    history.budget = {"seconds": round(budget.elapsed, 1), "epochs": round(budget.epochs_done, 2),
-                      "images_per_second": round(budget.epochs_done * len(x) / max(budget.elapsed, 1e-9))}
-    return history
+    order = np.random.default_rng(seed).permutation(len(x))  # shuffle=True reshuffles each epoch
+    y = np.asarray(y_train)[order] if conditional else None
+    base = float(ops.convert_to_numpy(model.optimizer.learning_rate))
+    schedule = [CosineDecay(epochs, seconds, base=base)] if decay else []
+    return training.fit(model, x[order], y, name=type(model).__name__, epochs=epochs, seconds=seconds,
+                        batch_size=batch_size, shuffle=True, validation_data=validation, verbose=verbose,
+                        callbacks=[*schedule, *callbacks], backup_dir=backup_dir, progress=progress)
+
+
+def train_vae(x_train, y_train=None, x_test=None, y_test=None, latent_dim: int = 32, hidden=(512, 256),
+              beta: float = 1.0, conditional: bool = False, learning_rate: float = 2e-3, epochs: int | None = 10,
+              batch_size: int = 128, seconds: float | None = None, seed: int = 0, store: str | None = None,
+              retrain: bool | None = None, verbose=0, progress: bool = False):
+    """Build, compile and train a :class:`VAE` (or :class:`ConditionalVAE`); ``store="name"`` keeps it.
+
+    Every argument and a fingerprint of the data are part of the store's key (chapter 04).
+    """
+    from .. import store as model_store
+
+    def build():
+        cls = ConditionalVAE if conditional else VAE
+        return compile_vae(cls(latent_dim=latent_dim, hidden=hidden, beta=beta, seed=seed), learning_rate)
+
+    def fit(model, backup_dir=None):
+        return fit_vae(model, x_train, y_train if conditional else None, x_test, y_test, epochs=epochs,
+                       batch_size=batch_size, seconds=seconds, seed=seed, verbose=verbose, backup_dir=backup_dir,
+                       progress=(store or type(model).__name__) if progress else None)
+
+    data = model_store.fingerprint(x_train, y_train if conditional else None, x_test, y_test)
+    settings = {"data": data, "epochs": epochs, "batch_size": batch_size, "seconds": seconds}
+    return model_store.train_or_load(store, build, fit, settings, seed=seed, retrain=retrain)
 
 
 def measure_throughput(model, x, batch_size: int = 128, steps: int = 30) -> float:
@@ -400,29 +423,27 @@ CVAE_SETTINGS = {"latent_dim": 4, "hidden": (512, 256), "batch_size": 128, "lear
                  "epochs": 30}
 
 
-def _train(cls, settings, x_train, y_train, seconds=None, seed=0):
-    from ..progress import LiveProgress
-    from ..runtime import set_seed
-
-    set_seed(seed)
-    model = cls(latent_dim=settings["latent_dim"], hidden=settings["hidden"], seed=seed)
-    compile_vae(model, settings["learning_rate"])
-    fit_vae(model, x_train, y_train if model.num_classes else None,
-            epochs=settings["epochs"] if seconds is None else 10_000,
-            batch_size=settings["batch_size"], seconds=seconds, seed=seed, verbose=0,
-            callbacks=[LiveProgress(settings["batch_size"], seconds=seconds, title=type(model).__name__)])
-    return model
+def _settings(conditional: bool) -> dict:
+    return CVAE_SETTINGS if conditional else VAE_SETTINGS
 
 
-def _train_vae(x_train, y_train=None, seconds=None, seed=0):
-    return _train(VAE, VAE_SETTINGS, x_train, None, seconds, seed)
+def build_recipe_model(seed: int = 0, conditional: bool = False):
+    """The registry's ``vae`` / ``cvae`` (chapters 04 and 06), with :data:`VAE_SETTINGS` / :data:`CVAE_SETTINGS`."""
+    settings = _settings(conditional)
+    cls = ConditionalVAE if conditional else VAE
+    return compile_vae(cls(latent_dim=settings["latent_dim"], hidden=settings["hidden"], seed=seed),
+                       settings["learning_rate"])
 
 
-def _train_cvae(x_train, y_train, seconds=None, seed=0):
-    return _train(ConditionalVAE, CVAE_SETTINGS, x_train, y_train, seconds, seed)
+def fit_recipe_model(model, x_train, y_train=None, seconds=None, seed=0, backup_dir=None):
+    settings = _settings(bool(model.num_classes))
+    return fit_vae(model, x_train, y_train if model.num_classes else None,
+                   epochs=settings["epochs"] if seconds is None else None, batch_size=settings["batch_size"],
+                   seconds=seconds, seed=seed, backup_dir=backup_dir, progress=type(model).__name__)
 
 
-def _generate(model, n, seed=0, labels=None):
+def generate_recipe_samples(model, n, seed=0, labels=None):
+    """``n`` uint8 samples (and their labels for the conditional VAE: 0..9 in turn unless given)."""
     from ..datasets import to_uint8
 
     if model.num_classes:
@@ -431,16 +452,3 @@ def _generate(model, n, seed=0, labels=None):
         labels = np.asarray(labels, np.int32)
         return to_uint8(model.sample(n, labels=labels, seed=seed)), labels
     return to_uint8(model.sample(n, seed=seed)), None
-
-
-try:
-    from ..zoo import Recipe
-
-    RECIPES = {
-        "vae": Recipe("vae", "VAE, Bernoulli decoder, MLP 512-256, latent 32 (chapter 04)", False,
-                      _train_vae, _generate),
-        "cvae": Recipe("cvae", "Conditional VAE, one-hot label into encoder and decoder, latent 4 "
-                               "(chapter 04)", True, _train_cvae, _generate),
-    }
-except ImportError:  # pragma: no cover - registry not present
-    RECIPES = {}

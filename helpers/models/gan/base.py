@@ -1,0 +1,148 @@
+"""What chapter 05's three GANs share: two networks, two optimisers, an EMA generator, sampling.
+
+Each GAN (:class:`~helpers.models.gan.dcgan.DCGAN`,
+:class:`~helpers.models.gan.cgan.ConditionalGAN`,
+:class:`~helpers.models.gan.infogan.InfoGAN`) is its own short class with its
+own ``train_step``; this base holds only the machinery that is the same for
+all of them, none of which changes the objective.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import ops
+
+from .losses import LOSSES
+
+
+class TwoPlayerGAN(keras.Model):
+    """A generator ``G``, its moving average ``G_ema`` and a discriminator ``D``, trained in turns.
+
+    ``compile(d_optimizer, g_optimizer, loss="non_saturating", label_smoothing=0.0)``;
+    ``ema`` > 0 keeps an exponential moving average of G's weights in
+    ``generator_ema``, which :meth:`generate` uses (averaging out the
+    oscillation of adversarial training gives cleaner digits after a few
+    CPU-minutes). Randomness in training comes from the model's own
+    ``seed_generator``.
+    """
+
+    conditional = False
+
+    def __init__(self, latent_dim: int = 64, width: int = 64, d_width: int | None = None, ema: float = 0.995,
+                 dropout: float = 0.0, batch_norm: bool = True, spectral_norm: bool = False, seed: int = 0,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim, self.width, self.d_width = int(latent_dim), int(width), int(d_width or width)
+        self.ema, self.dropout, self.seed = float(ema), float(dropout), int(seed)
+        self.batch_norm, self.spectral_norm = bool(batch_norm), bool(spectral_norm)
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
+        self.d_loss_fn, self.g_loss_fn = LOSSES["non_saturating"]
+        self.loss_name, self.label_smoothing = "non_saturating", 0.0
+
+    def _set_networks(self, generator, discriminator, trackers):
+        """Keep G, an EMA copy of it (``keras.models.clone_model``), D and one ``Mean`` tracker per name."""
+        self.generator, self.discriminator = generator, discriminator
+        self.generator_ema = keras.models.clone_model(generator)
+        self.generator_ema.set_weights(generator.get_weights())
+        self.generator_ema.trainable = False
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in trackers}
+        self.built = True  # both networks are functional models, built above
+
+    # -- configuration ---------------------------------------------------
+    def get_config(self):
+        config = super().get_config()
+        config.update(latent_dim=self.latent_dim, width=self.width, d_width=self.d_width, ema=self.ema,
+                      dropout=self.dropout, batch_norm=self.batch_norm, spectral_norm=self.spectral_norm,
+                      seed=self.seed)
+        return config
+
+    def compile(self, d_optimizer=None, g_optimizer=None, loss: str = "non_saturating",
+                label_smoothing: float = 0.0, learning_rate: float = 2e-4, **kwargs):
+        """Two Adam(β₁=0.5) optimisers unless given; ``loss`` is a key of :data:`~helpers.models.gan.losses.LOSSES`."""
+        if loss not in LOSSES:
+            raise ValueError(f"loss={loss!r} is not one of {sorted(LOSSES)}")
+        super().compile(**kwargs)
+        self.d_optimizer = d_optimizer or keras.optimizers.Adam(learning_rate, beta_1=0.5)
+        self.g_optimizer = g_optimizer or keras.optimizers.Adam(learning_rate, beta_1=0.5)
+        self.d_loss_fn, self.g_loss_fn = LOSSES[loss]
+        self.loss_name, self.label_smoothing = loss, float(label_smoothing)
+        # Build the optimisers now, so a saved model's optimiser state (moments, step count) reloads too.
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    def get_compile_config(self):
+        # A reloaded model is compiled with the same loss, smoothing and learning rates (and the store keys on them).
+        if not hasattr(self, "d_optimizer"):
+            return None
+        return {"loss": self.loss_name, "label_smoothing": self.label_smoothing,
+                "d_lr": float(ops.convert_to_numpy(self.d_optimizer.learning_rate)),
+                "g_lr": float(ops.convert_to_numpy(self.g_optimizer.learning_rate))}
+
+    def compile_from_config(self, config):
+        if config:
+            self.compile(keras.optimizers.Adam(config["d_lr"], beta_1=0.5),
+                         keras.optimizers.Adam(config["g_lr"], beta_1=0.5),
+                         loss=config["loss"], label_smoothing=config["label_smoothing"])
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    # -- pieces of every train_step --------------------------------------
+    def sample_noise(self, n):
+        """``z ~ N(0, I)``, (n, latent_dim), from the model's seed generator."""
+        return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
+
+    @staticmethod
+    def apply(optimizer, tape, loss, network):
+        """One gradient step of ``network``'s weights on ``loss`` (the other player's weights stay put)."""
+        grads = tape.gradient(loss, network.trainable_weights)
+        optimizer.apply_gradients(zip(grads, network.trainable_weights, strict=True))
+
+    def update_ema(self):
+        """``G_ema ← d·G_ema + (1-d)·G``, with a warm-up ``d = min(ema, (1+t)/(10+t))`` after ``t`` G steps."""
+        if self.ema <= 0:
+            return
+        step = ops.cast(self.g_optimizer.iterations, "float32")
+        decay = ops.minimum(self.ema, (1.0 + step) / (10.0 + step))
+        for w_ema, w in zip(self.generator_ema.weights, self.generator.weights, strict=True):
+            w_ema.assign(decay * w_ema + (1.0 - decay) * w)
+
+    def track(self, **values):
+        """Update the trackers and return their results (what ``train_step`` returns)."""
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+        return {m.name: m.result() for m in self.metrics}
+
+    # -- sampling ---------------------------------------------------------
+    def generator_inputs(self, z, labels):
+        """What G takes: the noise alone here; ``[z, one_hot(...)]`` for the conditional GAN and InfoGAN."""
+        if labels is not None:
+            raise ValueError(f"{type(self).__name__} is unconditional: it takes no labels")
+        return ops.convert_to_tensor(z, "float32")
+
+    def call(self, inputs, training=False):
+        return self.generator(inputs, training=training)
+
+    def generate(self, n: int = None, seed: int = 0, z=None, labels=None, use_ema: bool = True,
+                 batch_size: int = 1000) -> np.ndarray:
+        """``n`` images in [-1, 1], shape (n, 28, 28, 1), from fixed noise (``seed``) or given ``z``."""
+        if z is None:
+            z = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype("float32")
+        z = np.asarray(z, dtype="float32")
+        if labels is not None:
+            labels = np.asarray(labels)
+            labels = labels.astype("int32") if labels.ndim == 1 else labels.astype("float32")
+        g = self.generator_ema if (use_ema and self.ema > 0) else self.generator
+        out = []
+        for i in range(0, len(z), batch_size):
+            inputs = self.generator_inputs(z[i:i + batch_size], None if labels is None else labels[i:i + batch_size])
+            out.append(ops.convert_to_numpy(g(inputs, training=False)))
+        return np.concatenate(out) if out else np.zeros((0, 28, 28, 1), "float32")
+
+
+def images_of(data):
+    """The images of a batch that is ``x`` or ``(x, labels)``, as float32."""
+    x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+    return ops.convert_to_tensor(x, "float32")
