@@ -334,3 +334,31 @@ def test_train_fixed_cnn_weights_depend_on_its_seed_only():
     for a, b in zip(w1, w2, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert not np.allclose(w1[0], w3[0])  # ...but its own seed does
+
+
+# ----------------------------------------------------------------- package layout and caches
+def test_every_metrics_name_the_chapters_use_is_exported():
+    import importlib.util
+    import json
+    import re
+    from pathlib import Path
+
+    used = set()
+    for nb in sorted((Path(__file__).resolve().parents[1] / "chapters").glob("*.ipynb")):
+        for cell in json.loads(nb.read_text())["cells"]:
+            if cell["cell_type"] == "code":
+                used |= set(re.findall(r"\bmetrics\.([A-Za-z_]\w*)", "".join(cell["source"])))
+    assert {"evaluate_samples", "tstr", "pairwise_distances", "train_fixed_cnn"} <= used  # the scan works
+    missing = {name for name in used
+               if not hasattr(metrics, name) and importlib.util.find_spec(f"helpers.metrics.{name}") is None}
+    assert not missing
+
+
+@needs_data
+def test_clear_caches_empties_the_evaluator_and_real_data_caches():
+    metrics.evaluator("mnist")
+    metrics.real_data("mnist")
+    assert metrics.evaluator.cache_info().currsize and metrics.real_data.cache_info().currsize
+    metrics.clear_caches()
+    assert metrics.evaluator.cache_info().currsize == 0 and metrics.real_data.cache_info().currsize == 0
+    assert metrics.real_baseline.cache_info().currsize == 0
