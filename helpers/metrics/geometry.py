@@ -100,7 +100,7 @@ def kth_nn_radii(points, k: int = 3, chunk: int | None = None) -> np.ndarray:
 
 
 def within(d2, r2) -> np.ndarray:
-    """Squared distance inside a squared radius, with a little slack for float round-off (points on the rim count)."""
+    """Squared distance inside a squared radius, with slack for float round-off (points on the rim count)."""
     return d2 <= r2 * (1 + 1e-6) + 1e-9
 
 

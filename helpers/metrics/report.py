@@ -71,7 +71,11 @@ _TRTR_CACHE: dict = {}  # (dataset, n, epochs, seed, test_size) -> accuracy of t
 
 
 def clear_caches() -> None:
-    """Forget every cached real-data number, loaded evaluator and dataset (e.g. after retraining the evaluator)."""
+    """Forget every cached real-data score, loaded evaluator and loaded dataset.
+
+    The chapters never need it (the caches only save time); call it after
+    rebuilding the evaluator weights, or to free memory.
+    """
     for cached in (_real_features, _heldout_distances, real_baseline, evaluator, real_data):
         cached.cache_clear()
     _TRTR_CACHE.clear()
@@ -186,7 +190,10 @@ _ROWS = (  # (key, label, real-baseline key, better)
 
 
 def summary(results: dict) -> dict:
-    """The JSON-friendly part of :func:`evaluate_samples` (drops per-sample arrays): ``python -m helpers evaluate --json``."""
+    """The JSON-friendly part of :func:`evaluate_samples` (drops per-sample arrays).
+
+    What ``python -m helpers evaluate --json`` prints.
+    """
     out = {}
     for key, value in results.items():
         if isinstance(value, np.ndarray):
@@ -222,7 +229,10 @@ def format_results(results: dict) -> str:
 
 def compare(results: dict, keys=("frechet_distance", "precision", "recall", "classifier_score",
                                  "label_fidelity", "tstr_acc", "memorisation_ratio")) -> str:
-    """Side-by-side text table of several :func:`evaluate_samples` results ``{name: results}``. Chapter 06 §3."""
+    """Side-by-side text table of several :func:`evaluate_samples` results ``{name: results}``.
+
+    Chapter 06 §3.
+    """
     names = list(results)
     width = max(8, *(len(n) for n in names))
     short = {"frechet_distance": "Fréchet", "precision": "precision", "recall": "recall",
