@@ -10,30 +10,44 @@ from __future__ import annotations
 
 
 def small_cnn(num_classes: int = 10, width: int = 32, dropout: float = 0.25, augmentation=None,
-              name: str = "small_cnn"):
+              name: str = "small_cnn", seed: int | None = None):
     """Conv(32)-Conv(32)-pool-Conv(64)-pool-Dense(128)-softmax, inputs (28, 28, 1) in [0, 1].
 
     ``augmentation`` (a Keras layer or list of layers) is applied inside the
     model, so it is active only during ``fit`` and not at inference.
+    ``seed`` seeds every initialiser and dropout layer explicitly, so the
+    same seed builds the same network without touching global random state
+    (the TSTR classifier needs that); ``None`` keeps Keras's defaults, which
+    draw from the global seeds that ``helpers.runtime.setup`` sets.
     """
     import keras
+    import numpy as np
     from keras import layers
+
+    # one distinct seed per random layer: a seeded Keras initialiser repeats its values on every call
+    seeds = None if seed is None else iter(np.random.default_rng(seed).integers(0, 2**31 - 1, 7).tolist())
+
+    def kernel():
+        return "glorot_uniform" if seeds is None else keras.initializers.GlorotUniform(seed=next(seeds))
+
+    def drop():
+        return layers.Dropout(dropout, seed=None if seeds is None else next(seeds))
 
     inputs = keras.Input((28, 28, 1))
     x = inputs
     if augmentation is not None:
         for layer in augmentation if isinstance(augmentation, (list, tuple)) else [augmentation]:
             x = layer(x)
-    x = layers.Conv2D(width, 3, padding="same", activation="relu")(x)
-    x = layers.Conv2D(width, 3, padding="same", activation="relu")(x)
+    x = layers.Conv2D(width, 3, padding="same", activation="relu", kernel_initializer=kernel())(x)
+    x = layers.Conv2D(width, 3, padding="same", activation="relu", kernel_initializer=kernel())(x)
     x = layers.MaxPooling2D()(x)
-    x = layers.Conv2D(2 * width, 3, padding="same", activation="relu")(x)
+    x = layers.Conv2D(2 * width, 3, padding="same", activation="relu", kernel_initializer=kernel())(x)
     x = layers.MaxPooling2D()(x)
     x = layers.Flatten()(x)
-    x = layers.Dropout(dropout)(x)
-    x = layers.Dense(128, activation="relu", name="features")(x)
-    x = layers.Dropout(dropout)(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="probs")(x)
+    x = drop()(x)
+    x = layers.Dense(128, activation="relu", name="features", kernel_initializer=kernel())(x)
+    x = drop()(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="probs", kernel_initializer=kernel())(x)
     return keras.Model(inputs, outputs, name=name)
 
 

@@ -5,7 +5,7 @@ vectorised, so a full MNIST audit (60,000 x 10,000 near-duplicate search
 included) runs in seconds on a 2-core laptop.
 
 * :func:`class_balance`, :func:`class_mean_std`, :func:`pixel_stats`: what is in it.
-* :func:`pca`: a 2-D map of the data (SVD of the centred pixels).
+* :func:`pca`: a 2-D map of the data (:class:`helpers.metrics.geometry.PCA`, the course's one PCA).
 * :func:`find_duplicates`: exact (hash) and near (nearest neighbour) copies across a split.
 * :func:`label_issues`: examples a classifier confidently disagrees with.
 * :func:`outlier_scores`: images the main directions of the data explain badly.
@@ -21,6 +21,9 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+
+# The course's one PCA and nearest-neighbour search; chapter 01 calls them as Q.pca and Q.PCA.
+from .metrics.geometry import PCA, nearest_neighbours, pca  # noqa: F401
 
 
 def _flat(x) -> np.ndarray:
@@ -70,71 +73,11 @@ def pixel_stats(x) -> dict:
     }
 
 
-@dataclass
-class PCA:
-    """Principal components from an SVD of the centred data; ``transform`` projects new data."""
-
-    mean: np.ndarray
-    components: np.ndarray  # (k, D), orthonormal rows
-    explained_variance_ratio: np.ndarray  # (k,)
-
-    def transform(self, x) -> np.ndarray:
-        return (_flat(_unit(x)) - self.mean) @ self.components.T
-
-    def inverse_transform(self, z) -> np.ndarray:
-        return np.asarray(z) @ self.components + self.mean
-
-
-def pca(x, n_components: int = 2, max_samples: int | None = 20000, seed: int = 0) -> PCA:
-    """Fit PCA: the eigenvectors of the pixel covariance, largest variance first.
-
-    With the SVD of the centred data :math:`X_c = U S V^\\top` (N rows), the
-    covariance is :math:`C = X_c^\\top X_c / N = V (S^2/N) V^\\top`: the columns of
-    :math:`V` are the directions of largest variance and
-    :math:`\\lambda_i / \\sum_j \\lambda_j` (with :math:`\\lambda = S^2/N`) is the share of
-    variance along direction :math:`i`. We decompose the small D x D matrix :math:`C`
-    (D = 784, ``numpy.linalg.eigh``) instead of the N x D data: same :math:`V`, many
-    times faster. Fits on at most ``max_samples`` random rows (the directions barely change).
-    """
-    xf = _flat(_unit(x))
-    if max_samples is not None and len(xf) > max_samples:
-        xf = xf[np.sort(np.random.default_rng(seed).choice(len(xf), max_samples, replace=False))]
-    mean = xf.mean(axis=0)
-    xc = xf - mean
-    cov = (xc.T @ xc).astype(np.float64) / len(xc)
-    var, vecs = np.linalg.eigh(cov)  # ascending
-    var, vecs = np.clip(var[::-1], 0, None), vecs[:, ::-1]
-    vt = vecs.T
-    # fix the sign of each direction (eigh may return either): largest coefficient positive
-    signs = np.sign(vt[np.arange(len(vt)), np.abs(vt).argmax(axis=1)])
-    vt = vt * signs[:, None]
-    return PCA(mean, vt[:n_components].astype(np.float32), (var[:n_components] / var.sum()).astype(np.float32))
-
-
 # ------------------------------------------------------------------ duplicates
 def image_hashes(x) -> np.ndarray:
     """A content hash per image (SHA-1 of the raw bytes) as an array of strings."""
     xf = np.ascontiguousarray(_flat(x))
     return np.array([hashlib.sha1(row.tobytes()).hexdigest() for row in xf])
-
-
-def nearest_neighbours(queries, references, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
-    """For every query row, the index of and Euclidean distance to its nearest reference row.
-
-    Uses :math:`\\lVert q - r\\rVert^2 = \\lVert q\\rVert^2 - 2 q\\cdot r + \\lVert r\\rVert^2`, so the
-    work is one matrix product per chunk of queries (BLAS, all cores).
-    """
-    q, r = _flat(queries).astype(np.float32), _flat(references).astype(np.float32)
-    r_sq = (r ** 2).sum(axis=1)
-    index = np.empty(len(q), dtype=np.int64)
-    dist = np.empty(len(q), dtype=np.float32)
-    for start in range(0, len(q), chunk):
-        qc = q[start:start + chunk]
-        d2 = (qc ** 2).sum(axis=1)[:, None] - 2.0 * qc @ r.T + r_sq[None, :]
-        j = np.argmin(d2, axis=1)
-        index[start:start + chunk] = j
-        dist[start:start + chunk] = np.sqrt(np.maximum(d2[np.arange(len(qc)), j], 0.0))
-    return index, dist
 
 
 @dataclass
@@ -181,7 +124,7 @@ def find_duplicates(x_train, x_test, threshold: float = 0.05, n_components: int 
     exact = [(i, j) for i, h in enumerate(h_test) for j in where.get(h, [])]
     xtr, xte = _flat(_unit(x_train)), _flat(_unit(x_test))
     p = pca(xtr, n_components=min(n_components, xtr.shape[1]))
-    idx, _ = nearest_neighbours(p.transform(xte), p.transform(xtr))
+    _, idx = nearest_neighbours(p.transform(xte), p.transform(xtr))
     rms = np.sqrt(((xte - xtr[idx]) ** 2).mean(axis=1)).astype(np.float32)
     return DuplicateReport(exact, idx, rms, threshold, time.perf_counter() - start,
                            {"within_train_exact": int(len(h_train) - len(set(h_train)))})
@@ -218,14 +161,12 @@ def outlier_scores(x, n_components: int = 30, fit_on=None) -> np.ndarray:
     unusual: odd strokes, thick blobs, cropped or mis-centred digits.
     """
     p = pca(x if fit_on is None else fit_on, n_components=n_components)
-    xf = _flat(_unit(x))
-    recon = p.inverse_transform(p.transform(xf))
-    return np.sqrt(((xf - recon) ** 2).mean(axis=1))
+    return np.sqrt(p.reconstruction_errors(x))
 
 
-def knn_predict(x_train, y_train, x_query, chunk: int = 2048) -> np.ndarray:
-    """1-nearest-neighbour labels: each query gets the label of its closest training image."""
-    idx, _ = nearest_neighbours(_unit(x_query), _unit(x_train), chunk=chunk)
+def knn_predict(x_train, y_train, x_query, chunk: int | None = None) -> np.ndarray:
+    """1-nearest-neighbour labels: each query gets the label of its closest training image (chapter 01 §3)."""
+    _, idx = nearest_neighbours(_unit(x_query), _unit(x_train), chunk=chunk)
     return np.asarray(y_train)[idx]
 
 

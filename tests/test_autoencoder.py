@@ -108,7 +108,7 @@ def test_pca_is_exact_on_data_in_a_two_dimensional_plane():
     pca = A.PCA().fit(x)
     assert pca.mse(x, 1) > 1e-2
     assert pca.mse(x, 2) < 1e-10  # float32 rounding of the inputs only
-    assert pca.explained_variance_[2] == pytest.approx(0.0, abs=1e-9)
+    assert pca.explained_variance[2] == pytest.approx(0.0, abs=1e-9)
 
 
 def test_pca_error_decreases_with_components_and_matches_svd():

@@ -46,6 +46,12 @@ def test_pixel_stats_by_hand():
     assert s["ink_mean"] == pytest.approx(3 / 8) and s["ink_std"] == pytest.approx(0.125)
 
 
+def test_data_quality_uses_the_one_pca_and_neighbour_search():
+    from helpers.metrics import geometry
+
+    assert Q.PCA is geometry.PCA and Q.pca is geometry.pca and Q.nearest_neighbours is geometry.nearest_neighbours
+
+
 def test_pca_recovers_the_main_direction():
     rng = np.random.default_rng(1)
     t = rng.normal(size=(500, 1))
@@ -60,15 +66,6 @@ def test_pca_recovers_the_main_direction():
     z = p.transform(x)
     assert z.shape == (500, 2)
     np.testing.assert_allclose(z.mean(axis=0), 0, atol=1e-4)
-
-
-def test_nearest_neighbours_matches_brute_force(toy):
-    x, _ = toy
-    q, r = x[:7].astype(np.float32), x[7:].astype(np.float32)
-    idx, dist = Q.nearest_neighbours(q, r, chunk=3)
-    brute = np.sqrt(((q.reshape(7, 1, -1) - r.reshape(1, len(r), -1)) ** 2).sum(-1))
-    np.testing.assert_array_equal(idx, brute.argmin(1))
-    np.testing.assert_allclose(dist, brute.min(1), rtol=1e-4)
 
 
 def test_find_duplicates_finds_planted_exact_and_near_copies(toy):

@@ -272,3 +272,93 @@ def test_density_and_coverage_by_hand_and_the_outlier_that_fools_precision():
     assert metrics.precision_recall(real, fake, k=1)["precision"] == 1.0  # the outlier's ball swallows 5.0
     far = metrics.density_coverage(real, np.array([[100.0], [200.0]]), k=1)
     assert far == {"density": 0.0, "coverage": 0.0}
+
+
+# ----------------------------------------------------------------- usefulness (TSTR): explicit randomness
+def _global_random_state():
+    """Everything a hidden ``set_seed`` / unseeded Keras layer / op-determinism switch would change."""
+    import random
+
+    import keras
+    from keras.src.backend.common import global_state
+    from keras.src.random.seed_generator import global_seed_generator
+    from tensorflow.python.framework import config as tf_config
+    from tensorflow.python.framework import random_seed
+
+    generator = global_seed_generator()  # created (once) before the first snapshot
+    np_state = np.random.get_state()
+    return {
+        "python": random.getstate(),
+        "numpy": (np_state[0], np_state[1].tolist(), *np_state[2:]),
+        "keras_seed": global_state.get_global_attribute("global_random_seed"),
+        "keras_generator": (id(generator), keras.ops.convert_to_numpy(generator.state).tolist()),
+        "tf_seed": random_seed.get_seed(None)[0],
+        "tf_determinism": tf_config.is_op_determinism_enabled(),
+    }
+
+
+def _tiny_tstr_data():
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, size=(48, 28, 28), dtype=np.uint8)
+    y = np.arange(48) % 10
+    return x[:16], y[:16], x[16:40], y[16:40], x[40:], y[40:]
+
+
+def test_tstr_leaves_global_random_state_alone_and_repeats_with_its_seed():
+    from tensorflow.python.framework import config as tf_config
+
+    was_deterministic = tf_config.is_op_determinism_enabled()
+    tf_config.disable_op_determinism()  # so a hidden enable_op_determinism() would show
+    try:
+        before = _global_random_state()
+        a = metrics.tstr(*_tiny_tstr_data(), epochs=1, batch_size=8, seed=3)
+        after = _global_random_state()
+        b = metrics.tstr(*_tiny_tstr_data(), epochs=1, batch_size=8, seed=3)
+    finally:
+        if was_deterministic:
+            tf_config.enable_op_determinism()
+    assert after == before
+    assert a == b
+    assert set(a) == {"tstr_n", "tstr_epochs", "tstr_acc", "trtr_acc"} and a["tstr_n"] == 16
+
+
+def test_train_fixed_cnn_weights_depend_on_its_seed_only():
+    import keras
+
+    x, y = _tiny_tstr_data()[:2]
+    keras.utils.set_random_seed(1)  # a learner's global seed must not matter...
+    w1 = metrics.train_fixed_cnn(x, y, epochs=1, batch_size=8, seed=5).get_weights()
+    keras.utils.set_random_seed(2)
+    w2 = metrics.train_fixed_cnn(x, y, epochs=1, batch_size=8, seed=5).get_weights()
+    w3 = metrics.train_fixed_cnn(x, y, steps=3, batch_size=8, seed=6).get_weights()
+    for a, b in zip(w1, w2, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(w1[0], w3[0])  # ...but its own seed does
+
+
+# ----------------------------------------------------------------- package layout and caches
+def test_every_metrics_name_the_chapters_use_is_exported():
+    import importlib.util
+    import json
+    import re
+    from pathlib import Path
+
+    used = set()
+    for nb in sorted((Path(__file__).resolve().parents[1] / "chapters").glob("*.ipynb")):
+        for cell in json.loads(nb.read_text())["cells"]:
+            if cell["cell_type"] == "code":
+                used |= set(re.findall(r"\bmetrics\.([A-Za-z_]\w*)", "".join(cell["source"])))
+    assert {"evaluate_samples", "tstr", "pairwise_distances", "train_fixed_cnn"} <= used  # the scan works
+    missing = {name for name in used
+               if not hasattr(metrics, name) and importlib.util.find_spec(f"helpers.metrics.{name}") is None}
+    assert not missing
+
+
+@needs_data
+def test_clear_caches_empties_the_evaluator_and_real_data_caches():
+    metrics.evaluator("mnist")
+    metrics.real_data("mnist")
+    assert metrics.evaluator.cache_info().currsize and metrics.real_data.cache_info().currsize
+    metrics.clear_caches()
+    assert metrics.evaluator.cache_info().currsize == 0 and metrics.real_data.cache_info().currsize == 0
+    assert metrics.real_baseline.cache_info().currsize == 0

@@ -78,7 +78,7 @@ def stats(dataset: str) -> dict:
 
     metrics.evaluator.cache_clear()
     ev = metrics.evaluator(dataset)
-    (_, _), (x_test, y_test) = metrics._real(dataset)
+    (_, _), (x_test, y_test) = metrics.real_data(dataset)
     info = dict(ev.info)
     info["test_accuracy"] = round(float(np.mean(ev.predict(x_test) == y_test)), 4)
     start = time.perf_counter()

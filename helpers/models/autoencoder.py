@@ -31,6 +31,9 @@ from keras import layers, ops
 
 from .. import training
 
+# Chapter 03 §2's linear baseline, ``ae.PCA().fit(x).mse(x_test, k)``: the course's one PCA.
+from ..metrics.geometry import PCA  # noqa: F401
+
 ARCHS = ("dense", "conv")
 
 
@@ -228,45 +231,6 @@ def reconstruction_mse(model, x, batch_size: int = 1000) -> float:
     """Mean squared error per pixel of ``D(E(x))`` against ``x`` (float in [0, 1])."""
     x = _as_float(x)
     return float(np.mean((model.reconstruct(x, batch_size) - x) ** 2))
-
-
-# ------------------------------------------------------------------- PCA
-class PCA:
-    """Principal component analysis by eigen-decomposition of the pixel covariance.
-
-    ``PCA().fit(x)`` learns all 784 directions once; ``reconstruct(x, k)`` then
-    uses the top ``k``: the optimal linear autoencoder with a ``k``-dim code.
-    """
-
-    def fit(self, x):
-        flat = _flat(x)
-        self.mean_ = flat.mean(axis=0)
-        centred = flat - self.mean_
-        cov = centred.T @ centred / max(len(flat) - 1, 1)
-        eigvals, eigvecs = np.linalg.eigh(cov)
-        order = np.argsort(eigvals)[::-1]
-        self.explained_variance_ = np.clip(eigvals[order], 0, None)
-        self.components_ = eigvecs[:, order].T  # rows are directions, largest variance first
-        return self
-
-    def encode(self, x, k: int) -> np.ndarray:
-        return (_flat(x) - self.mean_) @ self.components_[:k].T
-
-    def decode(self, z) -> np.ndarray:
-        z = np.asarray(z, np.float64)
-        return (z @ self.components_[: z.shape[1]] + self.mean_).reshape(-1, 28, 28, 1)
-
-    def reconstruct(self, x, k: int) -> np.ndarray:
-        return self.decode(self.encode(x, k))
-
-    def mse(self, x, k: int) -> float:
-        """Reconstruction MSE per pixel with ``k`` components (no clipping, as in the usual comparison)."""
-        return float(np.mean((self.reconstruct(x, k).reshape(len(x), -1) - _flat(x)) ** 2))
-
-
-def _flat(x) -> np.ndarray:
-    x = _as_float(x)
-    return x.reshape(len(x), -1).astype(np.float64)
 
 
 # --------------------------------------------------------------- anomalies

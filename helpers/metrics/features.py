@@ -1,0 +1,219 @@
+"""Inputs every metric accepts, and the course evaluator whose features they compare.
+
+:func:`as_images` / :func:`as_labels` turn any accepted image or label format
+into one canonical form, and reject anything else with a message that says
+what was expected. :func:`evaluator` loads the shipped CNN (weights in
+``helpers/weights/``, rebuilt by ``tools/train_evaluator.py``) whose 128-d
+penultimate layer is the feature space of the Fréchet distance and the k-NN
+metrics: Inception features know nothing about 28x28 digits; a classifier
+trained on MNIST does.
+
+Caches (in memory, per process): :func:`evaluator` keeps one loaded model per
+dataset and :func:`real_data` one loaded dataset; ``helpers.metrics.clear_caches()``
+empties them with the other metric caches.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+DATASETS = ("mnist", "fashion_mnist")
+EVALUATOR_WIDTH = 32  # small_cnn width of the evaluator: ~430k parameters, ~1.7 MB of weights
+
+
+# --------------------------------------------------------------------------- inputs
+class MetricsError(ValueError):
+    """Inputs a metric cannot use (wrong shape, range or dtype); the message says what was expected."""
+
+
+def as_images(x, value_range=None, name: str = "x") -> np.ndarray:
+    """Images as float32 ``(N, 28, 28, 1)`` in ``[0, 1]``.
+
+    ``value_range=None`` guesses: uint8 → ``(0, 255)``; floats with negative
+    values → ``(-1, 1)``; other floats → ``(0, 1)``. Pass ``(0, 1)``,
+    ``(-1, 1)`` or ``(0, 255)`` to be explicit. Anything outside the range,
+    non-finite, or not 28x28 raises :class:`MetricsError`. Every metric
+    calls it first (chapters 03-06; ``python -m helpers evaluate``).
+    """
+    arr = np.asarray(x)
+    if arr.ndim == 4 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    if arr.ndim == 2 and arr.shape == (28, 28):
+        raise MetricsError(f"{name} is a single 28x28 image; pass a batch, e.g. {name}[None].")
+    if arr.ndim != 3 or arr.shape[1:] != (28, 28):
+        raise MetricsError(
+            f"{name} has shape {arr.shape}; expected a batch of 28x28 grey images, shaped "
+            f"(N, 28, 28) or (N, 28, 28, 1).")
+    if arr.shape[0] == 0:
+        raise MetricsError(f"{name} is empty (0 images).")
+    if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.number):
+        raise MetricsError(f"{name} has dtype {arr.dtype}; expected uint8 or float images.")
+    if value_range is None:
+        if arr.dtype == np.uint8:
+            value_range = (0, 255)
+        elif np.issubdtype(arr.dtype, np.integer):
+            raise MetricsError(f"{name} has integer dtype {arr.dtype}; convert to uint8 (0..255) "
+                               f"or float in [0, 1].")
+        else:
+            value_range = (-1, 1) if float(np.min(arr)) < 0 else (0, 1)
+    lo, hi = (float(v) for v in value_range)
+    if (lo, hi) not in {(0.0, 1.0), (-1.0, 1.0), (0.0, 255.0)}:
+        raise MetricsError(f"value_range={value_range!r}; use (0, 1), (-1, 1) or (0, 255).")
+    out = arr.astype(np.float32)
+    if not np.all(np.isfinite(out)):
+        raise MetricsError(f"{name} contains NaN or infinite values; the generator probably diverged.")
+    tol = 1e-3 * (hi - lo)
+    if out.min() < lo - tol or out.max() > hi + tol:
+        hint = " (pixel values up to 255: pass uint8 or value_range=(0, 255))" if out.max() > 1 + tol else ""
+        raise MetricsError(
+            f"{name} has values in [{out.min():.3g}, {out.max():.3g}], outside the range "
+            f"[{lo:g}, {hi:g}]{hint}.")
+    out = np.clip((out - lo) / (hi - lo), 0.0, 1.0)
+    return out[..., None]
+
+
+def as_labels(y, n: int, num_classes: int = 10, name: str = "y") -> np.ndarray:
+    """Integer labels ``(n,)`` in ``[0, num_classes)``; one-hot rows are accepted too.
+
+    The labels of conditional samples (chapters 04 §7, 05 §6, 06 §3).
+    """
+    arr = np.asarray(y)
+    if arr.ndim == 2 and arr.shape[1] == num_classes:
+        arr = arr.argmax(axis=1)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise MetricsError(f"{name} has shape {np.shape(y)}; expected ({n},) integer labels, one per image.")
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
+            raise MetricsError(f"{name} must hold whole class numbers 0..{num_classes - 1}.")
+    elif arr.dtype.kind not in "iu":
+        raise MetricsError(f"{name} has dtype {arr.dtype}; expected integer class labels.")
+    arr = arr.astype(np.int64)
+    if arr.min() < 0 or arr.max() >= num_classes:
+        raise MetricsError(f"{name} has labels in [{arr.min()}, {arr.max()}]; expected 0..{num_classes - 1}.")
+    return arr
+
+
+def as_features(f, name: str) -> np.ndarray:
+    """Feature vectors as float64 ``(N, D)`` with ``N >= 2`` (what the set metrics compare)."""
+    arr = np.asarray(f, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[0] < 2:
+        raise MetricsError(f"{name} has shape {arr.shape}; expected (N, D) feature vectors with N >= 2.")
+    return arr
+
+
+def canonical_dataset(dataset: str) -> str:
+    """``"MNIST"``, ``"fashion-mnist"``... -> a key of :data:`DATASETS`, or :class:`MetricsError`."""
+    key = dataset.strip().lower().replace("-", "_")
+    if key not in DATASETS:
+        raise MetricsError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}.")
+    return key
+
+
+# --------------------------------------------------------------------------- evaluator
+def build_evaluator(dataset: str = "mnist", seed: int | None = None):
+    """The evaluator's architecture: ``small_cnn`` (width 32), built, untrained.
+
+    Its 128-unit penultimate layer (named ``"features"``) is the feature space
+    of the Fréchet distance and the precision/recall manifolds. ``seed``
+    seeds its initialisers and dropout (``None``: Keras's global seeding, as
+    ``tools/train_evaluator.py`` trains it). Not used by the chapters directly.
+    """
+    from ..classifiers import small_cnn
+
+    return small_cnn(num_classes=10, width=EVALUATOR_WIDTH, dropout=0.25,
+                     name=f"evaluator_{canonical_dataset(dataset)}", seed=seed)
+
+
+def evaluator_paths(dataset: str = "mnist") -> tuple[Path, Path]:
+    """``(weights, info_json)`` shipped for ``dataset`` (``tools/train_evaluator.py`` writes them)."""
+    dataset = canonical_dataset(dataset)
+    return WEIGHTS_DIR / f"evaluator-{dataset}.weights.h5", WEIGHTS_DIR / f"evaluator-{dataset}.json"
+
+
+@dataclass
+class Evaluator:
+    """The course evaluator for one dataset.
+
+    ``model`` maps images to class probabilities, ``feature_model`` to the
+    128-d penultimate activations; ``info`` holds the published numbers
+    (test accuracy, real-vs-real Fréchet baseline, ...) from the JSON file.
+    Call :meth:`features` / :meth:`probs` with any accepted image format.
+    """
+
+    dataset: str
+    model: object
+    feature_model: object
+    info: dict = field(default_factory=dict)
+    batch_size: int = 500
+
+    def _both(self, x):
+        images = as_images(x)
+        feats, probs = [], []
+        for start in range(0, len(images), self.batch_size):
+            f, p = self._joint(images[start:start + self.batch_size], training=False)
+            feats.append(np.asarray(f))
+            probs.append(np.asarray(p))
+        return np.concatenate(feats).astype(np.float64), np.concatenate(probs).astype(np.float64)
+
+    def __post_init__(self):
+        import keras
+
+        self._joint = keras.Model(self.model.input,
+                                  [self.model.get_layer("features").output, self.model.output])
+
+    def features(self, x) -> np.ndarray:
+        """Penultimate-layer features, float64 ``(N, 128)``."""
+        return self._both(x)[0]
+
+    def probs(self, x) -> np.ndarray:
+        """Class probabilities, float64 ``(N, 10)``."""
+        return self._both(x)[1]
+
+    def features_and_probs(self, x) -> tuple[np.ndarray, np.ndarray]:
+        """Both in one pass (what :func:`evaluate_samples` uses)."""
+        return self._both(x)
+
+    def predict(self, x) -> np.ndarray:
+        """Predicted classes ``(N,)``."""
+        return self.probs(x).argmax(axis=1)
+
+
+@cache
+def evaluator(dataset: str = "mnist") -> Evaluator:
+    """Load the shipped course evaluator for ``dataset``, cached per process (``evaluator.cache_clear()``).
+
+    Chapters 03 §6, 04 §4, 06 §2 and §5 (and every metric of
+    :func:`~helpers.metrics.evaluate_samples`). Raises :class:`FileNotFoundError`
+    naming the script that rebuilds the weights if they are missing.
+    """
+    import keras
+
+    dataset = canonical_dataset(dataset)
+    weights, info_path = evaluator_paths(dataset)
+    if not weights.exists():
+        raise FileNotFoundError(
+            f"evaluator weights {weights} are missing; rebuild them with "
+            f"`python tools/train_evaluator.py --dataset {dataset}` (a few CPU-minutes).")
+    model = build_evaluator(dataset, seed=0)  # seeded: building it must not draw from global RNGs
+    model.load_weights(weights)
+    feature_model = keras.Model(model.input, model.get_layer("features").output,
+                                name=f"{model.name}_features")
+    info = json.loads(info_path.read_text()) if info_path.exists() else {}
+    return Evaluator(dataset, model, feature_model, info)
+
+
+@cache
+def real_data(dataset: str = "mnist"):
+    """``(x_train, y_train), (x_test, y_test)`` of the real ``dataset`` (uint8), cached per process.
+
+    The reference every metric compares samples with (``real_data.cache_clear()``).
+    """
+    from ..datasets import load
+
+    return load(canonical_dataset(dataset))

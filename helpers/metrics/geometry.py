@@ -1,0 +1,214 @@
+"""Distances between rows of two arrays, k-NN balls, and PCA: the one copy the course uses.
+
+Every function takes ``(N, ...)`` arrays and treats each row (flattened) as a
+point. Squared distances use the expansion
+:math:`\\lVert a-b\\rVert^2 = \\lVert a\\rVert^2 + \\lVert b\\rVert^2 - 2\\,a\\cdot b`, one
+matrix product per block of rows (BLAS, all cores), and the blocks are sized
+so that one ``(rows, len(b))`` block stays under about 64 MB: 60,000 training
+images fit on a laptop. The answer does not depend on the block size.
+
+* :func:`pairwise_distances`: the full ``(len(a), len(b))`` matrix (small sets).
+* :func:`nearest_neighbours`: ``(distances, indices)`` of each query's nearest reference row.
+* :func:`kth_nn_radii`, :func:`ball_counts`, :func:`inside_any_ball`: the k-NN balls of
+  precision/recall and density/coverage.
+* :class:`PCA` / :func:`pca`: principal components (chapters 01 and 03, outliers, duplicates).
+
+Nothing here draws random numbers except :class:`PCA`'s optional subsampling,
+which takes a ``seed``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .features import MetricsError
+
+#: Elements of one squared-distance block (2**24 floats: 64 MB in float32).
+BLOCK_ELEMENTS = 2 ** 24
+
+
+def _points(x, dtype) -> np.ndarray:
+    x = np.asarray(x, dtype)
+    return x.reshape(len(x), -1)
+
+
+def _sq_norms(a) -> np.ndarray:
+    return np.einsum("ij,ij->i", a, a)
+
+
+def squared_distance_blocks(a, b, chunk: int | None = None, dtype=np.float32):
+    """Yield ``(start, d2)``: squared distances from rows ``a[start:start+len(d2)]`` to every row of ``b``.
+
+    ``chunk`` is the number of rows of ``a`` per block (default: as many as
+    fit in :data:`BLOCK_ELEMENTS`). Values are clipped at 0 (round-off makes
+    tiny negatives). The building block of every function below.
+    """
+    a, b = _points(a, dtype), _points(b, dtype)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"points have {a.shape[1]} and {b.shape[1]} coordinates; they must match.")
+    if chunk is None:
+        chunk = max(1, BLOCK_ELEMENTS // max(1, len(b)))
+    if chunk < 1:
+        raise ValueError(f"chunk={chunk}; it must be at least 1 row.")
+    nb = _sq_norms(b)
+    for start in range(0, len(a), chunk):
+        blk = a[start:start + chunk]
+        yield start, np.maximum(_sq_norms(blk)[:, None] + nb[None, :] - 2.0 * blk @ b.T, 0.0)
+
+
+def pairwise_distances(a, b, chunk: int | None = None) -> np.ndarray:
+    """Euclidean distances ``(len(a), len(b))`` between rows, in float64 (small sets: memory is N*M).
+
+    Chapter 06 §2 (pixel distances versus evaluator distances).
+    """
+    out = np.empty((len(a), len(b)))
+    for start, d2 in squared_distance_blocks(a, b, chunk, np.float64):
+        out[start:start + len(d2)] = np.sqrt(d2)
+    return out
+
+
+def nearest_neighbours(queries, reference, chunk: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """For each query row, ``(distances, indices)`` of its nearest reference row (Euclidean).
+
+    The return order is distances first, as in SciPy's ``cKDTree.query``.
+    The search uses the fast float32 expansion; the winning distance is then
+    recomputed exactly (float64), so exact copies give 0. Chapter 06 §5 and
+    §7 (coverage, memorisation), chapter 01 §3 and §5 (``knn_predict``,
+    ``find_duplicates``).
+    """
+    q, r = _points(queries, np.float32), _points(reference, np.float32)
+    idx = np.empty(len(q), dtype=np.int64)
+    for start, d2 in squared_distance_blocks(q, r, chunk):
+        idx[start:start + len(d2)] = np.argmin(d2, axis=1)
+    dist = np.sqrt(np.sum((q.astype(np.float64) - r[idx].astype(np.float64)) ** 2, axis=1))
+    return dist, idx
+
+
+def kth_nn_radii(points, k: int = 3, chunk: int | None = None) -> np.ndarray:
+    """Distance from each row to its k-th nearest *other* row: the radius of its k-NN ball.
+
+    Chapter 06 §5 (the balls of precision/recall and density/coverage).
+    """
+    f = _points(points, np.float32)
+    if not 1 <= k < len(f):
+        raise MetricsError(f"k={k} needs at least k+1={k + 1} points, got {len(f)}.")
+    radii = np.empty(len(f))
+    for start, d2 in squared_distance_blocks(f, f, chunk):
+        d2[np.arange(len(d2)), np.arange(start, start + len(d2))] = np.inf  # exclude itself
+        radii[start:start + len(d2)] = np.sqrt(np.partition(d2, k - 1, axis=1)[:, k - 1])
+    return radii
+
+
+def within(d2, r2) -> np.ndarray:
+    """Squared distance inside a squared radius, with slack for float round-off (points on the rim count)."""
+    return d2 <= r2 * (1 + 1e-6) + 1e-9
+
+
+def ball_counts(points, centres, radii, chunk: int | None = None) -> np.ndarray:
+    """Per point: how many of the balls (``centres[j]``, ``radii[j]``) contain it."""
+    r2 = np.asarray(radii, np.float64) ** 2
+    counts = np.empty(len(points), dtype=np.int64)
+    for start, d2 in squared_distance_blocks(points, centres, chunk):
+        counts[start:start + len(d2)] = np.sum(within(d2, r2[None, :]), axis=1)
+    return counts
+
+
+def inside_any_ball(points, centres, radii, chunk: int | None = None) -> np.ndarray:
+    """Boolean per point: within ``radii[j]`` of at least one ``centres[j]``."""
+    return ball_counts(points, centres, radii, chunk) > 0
+
+
+# ------------------------------------------------------------------ PCA
+def _pixels(x) -> np.ndarray:
+    """Rows of floats; uint8 images are scaled to [0, 1] first."""
+    x = np.asarray(x)
+    x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.result_type(x.dtype, np.float32))
+    return x.reshape(len(x), -1)
+
+
+class PCA:
+    """Principal component analysis: the eigenvectors of the covariance, largest variance first.
+
+    With the centred data :math:`X_c` (N rows), the covariance is
+    :math:`C = X_c^\\top X_c / (N-1) = V \\Lambda V^\\top`: the columns of :math:`V`
+    are the directions of largest variance and :math:`\\lambda_i / \\sum_j \\lambda_j`
+    is the share of variance along direction :math:`i`. We decompose the small
+    D x D matrix :math:`C` (``numpy.linalg.eigh``, float64) instead of the
+    N x D data: same :math:`V`, many times faster. ``PCA(k)`` keeps the top ``k``
+    directions (``None``: all); ``max_samples`` fits on that many random rows
+    (drawn with ``seed``; the directions barely change). Each direction's sign
+    is fixed (largest coefficient positive), so fits are reproducible.
+
+    Top-``k`` reconstruction is the best *linear* autoencoder with a ``k``-number
+    code (chapter 03 §2, as ``ae.PCA``); chapter 01 §1, §4 and §5 use it (as
+    ``Q.pca``) for its data maps, a PCA-space sampler and outlier scores.
+    uint8 images are scaled to [0, 1]; any ``(N, ...)`` array works.
+
+    After :meth:`fit`: ``mean`` (D,), ``components`` (k, D, orthonormal rows),
+    ``explained_variance`` (k,) and ``explained_variance_ratio`` (k,, share
+    of the *total* variance).
+    """
+
+    def __init__(self, n_components: int | None = None, max_samples: int | None = None, seed: int = 0):
+        self.n_components, self.max_samples, self.seed = n_components, max_samples, seed
+
+    def fit(self, x, chunk: int = 8192) -> PCA:
+        """Fit on the rows of ``x``; returns ``self``."""
+        xf = _pixels(x)
+        if len(xf) < 2:
+            raise ValueError(f"PCA needs at least 2 rows, got {len(xf)}.")
+        if self.max_samples is not None and len(xf) > self.max_samples:
+            rows = np.random.default_rng(self.seed).choice(len(xf), self.max_samples, replace=False)
+            xf = xf[np.sort(rows)]
+        self.mean = xf.mean(axis=0, dtype=np.float64)
+        cov = np.zeros((xf.shape[1], xf.shape[1]))
+        for start in range(0, len(xf), chunk):  # blocks keep the float64 copy small
+            xc = xf[start:start + chunk].astype(np.float64) - self.mean
+            cov += xc.T @ xc
+        var, vecs = np.linalg.eigh(cov / (len(xf) - 1))  # ascending
+        var, vt = np.clip(var[::-1], 0, None), vecs[:, ::-1].T
+        vt = vt * np.sign(vt[np.arange(len(vt)), np.abs(vt).argmax(axis=1)])[:, None]
+        k = len(vt) if self.n_components is None else int(self.n_components)
+        if not 0 <= k <= len(vt):
+            raise ValueError(f"n_components={k}; the data has {len(vt)} dimensions.")
+        self.components, self.explained_variance = vt[:k], var[:k]
+        self.explained_variance_ratio = var[:k] / var.sum() if var.sum() > 0 else np.zeros(k)
+        return self
+
+    def _top(self, k):
+        if not hasattr(self, "components"):
+            raise ValueError("this PCA is not fitted yet: call .fit(x) first.")
+        k = len(self.components) if k is None else int(k)
+        if not 0 <= k <= len(self.components):
+            raise ValueError(f"k={k} components requested, {len(self.components)} were fitted.")
+        return self.components[:k]
+
+    def transform(self, x, k: int | None = None, chunk: int = 8192) -> np.ndarray:
+        """Coordinates ``(N, k)`` of ``x`` along the top ``k`` directions (default: all fitted)."""
+        comps, xf = self._top(k), _pixels(x)
+        out = np.empty((len(xf), len(comps)))
+        for start in range(0, len(xf), chunk):
+            out[start:start + chunk] = (xf[start:start + chunk] - self.mean) @ comps.T
+        return out
+
+    def inverse_transform(self, z) -> np.ndarray:
+        """Rows ``(N, D)`` back from coordinates ``(N, k)`` (uses the top ``k`` directions)."""
+        z = np.asarray(z, np.float64)
+        return z @ self._top(z.shape[1]) + self.mean
+
+    def reconstruct(self, x, k: int | None = None) -> np.ndarray:
+        """``x`` projected onto the top ``k`` directions and back, in ``x``'s shape (not clipped)."""
+        return self.inverse_transform(self.transform(x, k)).reshape(np.shape(x))
+
+    def reconstruction_errors(self, x, k: int | None = None) -> np.ndarray:
+        """Mean squared error per row of the top-``k`` reconstruction."""
+        return np.mean((self.inverse_transform(self.transform(x, k)) - _pixels(x)) ** 2, axis=1)
+
+    def mse(self, x, k: int | None = None) -> float:
+        """Reconstruction MSE per pixel with ``k`` components (no clipping, as in the usual comparison)."""
+        return float(np.mean(self.reconstruction_errors(x, k)))
+
+
+def pca(x, n_components: int = 2, max_samples: int | None = 20000, seed: int = 0) -> PCA:
+    """``PCA(n_components, max_samples, seed).fit(x)``. Chapter 01 §1 and §4 (2-D maps, PCA-space sampler)."""
+    return PCA(n_components, max_samples, seed).fit(x)

@@ -1,0 +1,120 @@
+"""Usefulness: train on synthetic, test on real (TSTR), with one fixed classifier recipe.
+
+The recipe (:func:`train_fixed_cnn`) is the same for every model so that
+numbers compare. Its randomness is explicit: ``seed`` seeds the network's
+initialisers and dropout (``small_cnn(seed=...)``) and a NumPy generator that
+shuffles the batches. Nothing here seeds or reads Python's, NumPy's, Keras's
+or TensorFlow's global random state, or switches TensorFlow's op determinism:
+scoring a model in a notebook leaves the learner's session as it was.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .features import MetricsError, as_images, as_labels, canonical_dataset, real_data
+
+# Fixed train-on-synthetic-test-on-real recipe (the same for every model, so numbers compare).
+TSTR_EPOCHS = 5
+TSTR_BATCH_SIZE = 128
+TSTR_LEARNING_RATE = 1e-3
+TSTR_SEED = 0
+
+
+def _seeded_batches(images, labels, batch_size: int, seed: int, steps: int | None = None):
+    """A ``keras.utils.PyDataset`` of shuffled batches whose order depends only on ``seed``.
+
+    ``steps=None``: one pass per epoch, reshuffled at each epoch's end.
+    ``steps=s``: ``s`` batches cut from back-to-back shuffles (batches may
+    straddle two passes), for one ``fit`` epoch.
+    """
+    import keras
+
+    class SeededBatches(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__()
+            self.rng = np.random.default_rng(seed)
+            passes = 1 if steps is None else -(-int(steps) * batch_size // len(images))
+            self.order = np.concatenate([self.rng.permutation(len(images)) for _ in range(passes)])
+
+        def __len__(self):
+            return -(-len(images) // batch_size) if steps is None else int(steps)
+
+        def __getitem__(self, i):
+            rows = self.order[i * batch_size:(i + 1) * batch_size]
+            return images[rows], labels[rows]
+
+        def on_epoch_end(self):
+            if steps is None:
+                self.order = self.rng.permutation(len(images))
+
+    return SeededBatches()
+
+
+def train_fixed_cnn(x, y, epochs: int = TSTR_EPOCHS, batch_size: int = TSTR_BATCH_SIZE,
+                    seed: int = TSTR_SEED, steps: int | None = None, augmentation=None, verbose: int = 0):
+    """The fixed TSTR classifier: ``small_cnn`` + ``compile_classifier``, fixed recipe, explicit ``seed``.
+
+    ``steps``: train for exactly this many batches instead of ``epochs``, so
+    training sets of different sizes get the same amount of training (fair
+    comparisons). ``augmentation``: Keras layers applied during training only
+    (seed them yourself). Chapter 06 §6 (and :func:`tstr`).
+    """
+    from ..classifiers import compile_classifier, small_cnn
+
+    model = compile_classifier(small_cnn(num_classes=10, augmentation=augmentation, seed=seed),
+                               learning_rate=TSTR_LEARNING_RATE)
+    images, labels = as_images(x), as_labels(y, len(x))
+    data = _seeded_batches(images, labels, batch_size, seed, steps)
+    # shuffle=False: the batches are already shuffled; Keras would reorder them with Python's global `random`
+    model.fit(data, epochs=epochs if steps is None else 1, shuffle=False, verbose=verbose)
+    return model
+
+
+def test_accuracy(model, dataset: str = "mnist", n: int | None = None) -> float:
+    """Accuracy of a classifier on the real test set of ``dataset`` (its first ``n`` images if given).
+
+    Chapter 06 §6.
+    """
+    (_, _), (x_test, y_test) = real_data(canonical_dataset(dataset))
+    x_test, y_test = x_test[:n], y_test[:n]
+    return float(model.evaluate(as_images(x_test), y_test, batch_size=1000, verbose=0)[1])
+
+
+test_accuracy.__test__ = False  # not a pytest test despite its name
+
+
+def tstr(x_synthetic, y_synthetic, x_real_train, y_real_train, x_test, y_test,
+         epochs: int = TSTR_EPOCHS, batch_size: int = TSTR_BATCH_SIZE, seed: int = TSTR_SEED,
+         trtr_acc: float | None = None) -> dict:
+    """Train-on-synthetic, test-on-real, beside train-on-real-test-on-real.
+
+    The same fixed CNN is trained (a) on the labelled synthetic samples and
+    (b) on as many real training images, drawn at random with ``seed``, then
+    both are tested on the real test set. ``tstr_acc`` close to ``trtr_acc``
+    means the synthetic data is as useful as the same amount of real data.
+    Pass ``trtr_acc`` from an earlier call with the same ``n`` and seed to
+    skip retraining on real data. Same ``seed``, same scores; global random
+    state is left alone. Chapter 04 §7, chapters 05 §6 and 06 §3 (via
+    ``evaluate_samples``).
+    """
+    xs = as_images(x_synthetic, name="x_synthetic")
+    ys = as_labels(y_synthetic, len(xs), name="y_synthetic")
+    xr = as_images(x_real_train, name="x_real_train")
+    yr = as_labels(y_real_train, len(xr), name="y_real_train")
+    xt = as_images(x_test, name="x_test")
+    yt = as_labels(y_test, len(xt), name="y_test")
+    n = len(xs)
+    if n > len(xr):
+        raise MetricsError(f"{n} synthetic samples but only {len(xr)} real training images to compare with.")
+    idx = np.random.default_rng(seed).choice(len(xr), size=n, replace=False)
+    results = {"tstr_n": n, "tstr_epochs": epochs}
+    runs = {"tstr_acc": (xs, ys)}
+    if trtr_acc is None:
+        runs["trtr_acc"] = (xr[idx], yr[idx])
+    else:
+        results["trtr_acc"] = float(trtr_acc)
+    for key, (x, y) in runs.items():
+        model = train_fixed_cnn(x, y, epochs=epochs, batch_size=batch_size, seed=seed)
+        results[key] = float(model.evaluate(xt, yt, batch_size=1000, verbose=0)[1])
+    return results
