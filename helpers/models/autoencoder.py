@@ -281,7 +281,7 @@ AE_SETTINGS = {"latent_dim": 32, "arch": "conv", "batch_size": 128, "learning_ra
 
 
 def _train_ae(x_train, y_train=None, seconds=None, seed=0):
-    from ..progress import LiveProgress
+    from ..ui.progress import LiveProgress
     from ..runtime import set_seed
 
     set_seed(seed)

@@ -664,7 +664,7 @@ def train_gan(x_train, y_train=None, conditional: bool = False, epochs: int | No
     that plot the training run work either way.
     ``info_codes=k`` trains an :class:`InfoGAN` with ``k`` codes instead of
     a DCGAN (no labels used). ``progress=True`` shows a live line of numbers and the newest sample grid
-    in a notebook (:class:`helpers.progress.LiveProgress`).
+    in a notebook (:class:`helpers.ui.progress.LiveProgress`).
     """
     from ..runtime import set_seed
     from ..training import load_or_train
@@ -695,7 +695,7 @@ def train_gan(x_train, y_train=None, conditional: bool = False, epochs: int | No
         budget, history = TimeBudget(seconds), History()
         live = []
         if progress:
-            from ..progress import LiveProgress
+            from ..ui.progress import LiveProgress
 
             live = [LiveProgress(batch_size, seconds=seconds, steps=steps, grid=grids[0] if grids else None,
                                  title=cache or type(model).__name__)]

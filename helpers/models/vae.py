@@ -401,7 +401,7 @@ CVAE_SETTINGS = {"latent_dim": 4, "hidden": (512, 256), "batch_size": 128, "lear
 
 
 def _train(cls, settings, x_train, y_train, seconds=None, seed=0):
-    from ..progress import LiveProgress
+    from ..ui.progress import LiveProgress
     from ..runtime import set_seed
 
     set_seed(seed)
