@@ -2,26 +2,23 @@
 
 Importing ``helpers.ui`` imports nothing else: pick the module you need. Lower
 layers (data, models, metrics, the CLI) never import this package at import
-time; the one exception is the models' training functions, which import
-:class:`helpers.ui.progress.LiveProgress` lazily, inside the function.
+time. The one exception: the models' training functions (``train_gan`` and the
+zoo recipes of the autoencoder and VAEs) import
+:class:`helpers.ui.progress.LiveProgress` lazily, inside the function; it is
+silent outside a notebook.
 
-=======================  ====================================================  ========
-module                   what it holds                                         chapters
-=======================  ====================================================  ========
-``ui.images``            :func:`to_png` (the one images-to-PNG encoder) and    all
-                         :func:`mosaic_png` (a strip / mosaic of images)
-``ui.panel``             :class:`TrainPanel`: controls, a Train button, a      02-05
-                         status line, an output area; the base of every
-                         "train on click" panel
-``ui.browse``            :class:`DigitBrowser`, :class:`ClassComparison`       00, 01
-``ui.augmentation``      :class:`AugmentationPanel`                            02
-``ui.latent``            :class:`LatentExplorer`, :class:`ReconstructionPicker`,  03, 04
-                         :class:`RetrainPanel` (a :class:`TrainPanel`)
-``ui.gan``               :class:`TrainAndWatch` (a :class:`TrainPanel`),       05
-                         :class:`LatentWalk`, :class:`ClassPicker`
-``ui.metrics``           :class:`MetricsExplorer`, :func:`pairs_mosaic`        06
-``ui.progress``          :class:`LiveProgress` (a Keras callback), ``format_line``  02-05
-=======================  ====================================================  ========
+* ``ui.images`` (all chapters): :func:`~helpers.ui.images.to_png`, the one images-to-PNG
+  encoder, and :func:`~helpers.ui.images.mosaic_png`, a strip or mosaic of images as one PNG.
+* ``ui.panel`` (chapters 02-05): :class:`~helpers.ui.panel.TrainPanel`, controls + a Train
+  button + a one-line status + an output area; the base of every "train on click" panel.
+* ``ui.browse`` (chapters 00, 01): ``DigitBrowser``, ``ClassComparison``.
+* ``ui.augmentation`` (chapter 02): ``AugmentationPanel``.
+* ``ui.latent`` (chapters 03, 04): ``LatentExplorer``, ``ReconstructionPicker``,
+  ``RetrainPanel`` (a ``TrainPanel``).
+* ``ui.gan`` (chapter 05): ``TrainAndWatch`` (a ``TrainPanel``), ``LatentWalk``, ``ClassPicker``.
+* ``ui.metrics`` (chapter 06): ``MetricsExplorer``, ``pairs_mosaic``.
+* ``ui.progress`` (chapters 02-05): ``LiveProgress``, the Keras callback that shows live
+  training numbers (and GAN samples) in a notebook, and ``format_line``.
 
 Every panel follows one pattern: the object builds an ipywidgets tree
 (``.widget``), keeps its state in plain attributes and has methods that drive

@@ -22,7 +22,7 @@ def error_line(exc: BaseException, limit: int = MAX_ERROR_CHARS) -> str:
 
 
 def format_value(value) -> str:
-    """Numbers with 4 significant digits, anything else as ``str`` (for status lines)."""
+    """Numbers with 4 significant digits, anything else as ``str`` (the panels' status lines, chapters 02-05)."""
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
