@@ -170,7 +170,7 @@ def fit(model, x, y=None, *, name: str | None = None, seconds: float | None = No
         extra = [keras.callbacks.BackupAndRestore(str(backup_dir)),
                  _SaveRecorderState(recorder, Path(backup_dir) / "recorder.json")]
     if progress:
-        from .progress import LiveProgress
+        from .ui.progress import LiveProgress  # a notebook display; silent elsewhere
 
         extra.append(LiveProgress(batch_size or 0, seconds=seconds, steps=steps, grid=grid, title=progress))
     guard = DivergenceGuard(name, hint or "lower the learning rate (learning_rate=...) and train again")

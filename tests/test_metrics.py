@@ -242,7 +242,7 @@ def test_evaluate_samples_real_images_score_like_real_data(mnist):
 
 @needs_data
 def test_explorer_widget_state_follows_show(mnist):
-    from helpers.metrics.explorer import MetricsExplorer
+    from helpers.ui.metrics import MetricsExplorer
 
     (x_train, y_train), (x_test, _) = mnist
     copies = x_train[:60]

@@ -4,7 +4,7 @@ import ipywidgets as w
 import numpy as np
 import pytest
 
-from helpers.latent_widgets import LatentExplorer, ReconstructionPicker, RetrainPanel
+from helpers.ui.latent import LatentExplorer, ReconstructionPicker, RetrainPanel
 
 
 def fake_decode(z, label):

@@ -1,5 +1,5 @@
-"""An ipywidgets panel to compare models: pick a model and a sample size, see its metrics
-next to real data and its samples beside their closest training images.
+"""An ipywidgets panel to compare models (chapter 06): pick a model and a sample size, see its
+metrics next to real data and its samples beside their closest training images.
 
 ``MetricsExplorer(samples, x_train).widget`` is the panel; ``show(model, n)``
 drives it programmatically (tests, "run all"). Results are cached per
@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import as_images, evaluate_samples
+from ..metrics import as_images, evaluate_samples
+from .images import to_png
 
 
 def pairs_mosaic(x_samples, x_train, pairs) -> np.ndarray:
-    """Two rows in [0, 1]: samples (top) above their nearest training images (bottom).
+    """Two rows in [0, 1]: samples (top) above their nearest training images (bottom) (chapter 06).
 
     ``pairs`` is ``memorisation(...)["pairs"]``: ``(sample_index, train_index, distance)``.
     """
@@ -29,7 +30,10 @@ PANEL_METRICS = ("frechet", "precision_recall", "classifier_score", "label_fidel
 
 
 class MetricsExplorer:
-    """``samples``: ``{name: (x, y_or_None)}`` (include real data as a reference if you like)."""
+    """Pick a model and a sample size; see its metrics and its closest-to-training samples (chapter 06).
+
+    ``samples``: ``{name: (x, y_or_None)}`` (include real data as a reference if you like).
+    """
 
     def __init__(self, samples: dict, x_train, dataset: str = "mnist", sizes=(100, 500, 1000),
                  n_pairs: int = 8, scale: int = 2, memorisation_samples: int = 500):
@@ -77,11 +81,10 @@ class MetricsExplorer:
         return self.cache[key]
 
     def pairs_mosaic(self, results: dict, model: str) -> np.ndarray:
+        """:func:`pairs_mosaic` of ``model``'s ``n_pairs`` samples closest to a training image."""
         return pairs_mosaic(self.samples[model][0], self.x_train, results["pairs"][: self.n_pairs])
 
     def _render(self):
-        from ..widgets import to_png
-
         res = self.results = self.compute(self.model, self.n)
         rows = [("Fréchet distance", "frechet_distance", "frechet_distance_real", "lower"),
                 ("precision", "precision", "precision_real", "higher"),

@@ -1,9 +1,9 @@
-"""Live training progress: the line's numbers, the sample image, and silence outside notebooks."""
+"""helpers.ui.progress: the line's numbers, the sample image, and silence outside notebooks."""
 
 import numpy as np
 import pytest
 
-from helpers import progress
+from helpers.ui import progress
 from helpers.models import gan
 
 
@@ -11,15 +11,6 @@ def test_format_line_shows_budget_batches_rate_and_metrics():
     line = progress.format_line(45.2, 412, 412 * 128, {"d_loss": 0.6123, "g_loss": 1.049}, seconds=90)
     assert line == "45 / 90 s · 412 batches · 1,167 images/s · d_loss 0.612 · g_loss 1.05"
     assert progress.format_line(10, 5, 640, {}, steps=250).startswith("10 s · 5 / 250 batches · 64 images/s")
-
-
-def test_png_mosaic_has_the_expected_size():
-    from io import BytesIO
-
-    from PIL import Image
-
-    png = progress._png(np.zeros((30, 28, 28), np.uint8), ncols=10, scale=2)
-    assert Image.open(BytesIO(png)).size == (10 * 28 * 2, 3 * 28 * 2)
 
 
 def test_live_progress_updates_the_widget_and_shows_the_newest_frame():
@@ -33,6 +24,11 @@ def test_live_progress_updates_the_widget_and_shows_the_newest_frame():
     assert len(live.lines) == 5 and "4 / 4 batches" in live.lines[-1] and "d_loss" in live.lines[-1]
     assert live._line.value.endswith("done</code>")
     assert live._image.value[:4] == b"\x89PNG" and live._image.layout.display == ""
+    from io import BytesIO
+
+    from PIL import Image
+
+    assert Image.open(BytesIO(live._image.value)).size == (10 * 28 * 2, 28 * 2)  # the 10 samples, one row
     assert grid.on_record is None  # the hook is handed back after training
 
 

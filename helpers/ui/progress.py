@@ -1,4 +1,4 @@
-"""Live training progress in a notebook: one updating line of numbers and, for GANs, the newest samples.
+"""Live training progress in a notebook (chapters 02-05): one updating line of numbers and, for GANs, the newest samples.
 
 Keras's own progress bar prints a line per epoch, which says nothing during a
 90-second GAN run that ends mid-epoch. :class:`LiveProgress` shows elapsed
@@ -16,18 +16,14 @@ import time
 import keras
 import numpy as np
 
+from .images import mosaic_png
 
-def _png(images_uint8, ncols: int = 20, scale: int = 2) -> bytes:
-    """A mosaic of (n, 28, 28) uint8 images as PNG bytes (dark digits on white, like the plots)."""
-    from .plots import tile
-    from .widgets import to_png
-
-    return to_png(tile(images_uint8, ncols=ncols, pad=0, pad_value=0), scale=scale, vmin=0, vmax=255)
+SAMPLE_COLUMNS = 20  # the newest samples are shown in rows of this many
 
 
 def format_line(elapsed: float, batches: int, images: int, logs: dict, seconds: float | None = None,
                 steps: int | None = None) -> str:
-    """``"45 / 90 s · 412 batches · 1,170 images/s · d_loss 0.612 · g_loss 1.05"``."""
+    """``"45 / 90 s · 412 batches · 1,170 images/s · d_loss 0.612 · g_loss 1.05"`` (chapters 02-05)."""
     parts = [f"{elapsed:.0f} / {seconds:g} s" if seconds else f"{elapsed:.0f} s",
              f"{batches:,}" + (f" / {steps:,}" if steps else "") + " batches",
              f"{images / max(elapsed, 1e-9):,.0f} images/s"]
@@ -36,7 +32,7 @@ def format_line(elapsed: float, batches: int, images: int, logs: dict, seconds: 
 
 
 class LiveProgress(keras.callbacks.Callback):
-    """Notebook progress for time-budgeted training (see the module docstring).
+    """Notebook progress for time-budgeted training (chapters 02-05; see the module docstring).
 
     ``batch_size`` converts batches to images/s; ``grid`` (optional) is a
     ``SampleGrid`` whose frames are shown as they are recorded.
@@ -45,7 +41,7 @@ class LiveProgress(keras.callbacks.Callback):
     def __init__(self, batch_size: int, seconds: float | None = None, steps: int | None = None, grid=None,
                  title: str = "training", every_seconds: float = 0.5, show: bool | None = None):
         super().__init__()
-        from .cache_control import in_notebook
+        from ..cache_control import in_notebook
 
         self.batch_size, self.seconds, self.steps, self.grid = batch_size, seconds, steps, grid
         self.title, self.every_seconds = title, every_seconds
@@ -71,7 +67,7 @@ class LiveProgress(keras.callbacks.Callback):
                 if previous is not None:
                     previous(frame, step)
                 if self._image is not None:
-                    self._image.value = _png(frame)
+                    self._image.value = mosaic_png(frame, ncols=SAMPLE_COLUMNS, pad=0, vmax=255)
                     self._image.layout.display = ""
             self.grid.on_record = on_record
 

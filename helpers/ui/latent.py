@@ -1,16 +1,11 @@
 """Widgets for chapters 03-04: explore a latent space, inspect reconstructions, retrain and compare.
 
-Like :class:`helpers.widgets.DigitBrowser`, each class builds an ipywidgets
-panel (``.widget``), keeps its state in plain attributes and has methods that
-drive it programmatically, so tests (and "run all") work without clicks.
-
-* :class:`LatentExplorer` — sliders for ``z`` (and a class picker for a
+* :class:`LatentExplorer` (chapter 04): sliders for ``z`` (and a class picker for a
   conditional VAE); the decoded digit updates as you drag.
-* :class:`ReconstructionPicker` — pick a test image (and a noise level):
+* :class:`ReconstructionPicker` (chapter 03): pick a test image (and a noise level):
   original, noisy input and reconstruction side by side, with the error.
-* :class:`RetrainPanel` — a few controls (latent size, noise, beta, ...) and a
-  button; each click trains a small model with those settings and adds a row
-  (numbers + images) so runs can be compared. Nothing trains until clicked.
+* :class:`RetrainPanel` (chapters 03, 04): a :class:`helpers.ui.panel.TrainPanel` whose
+  every click trains a small model and adds a row (numbers + images), so runs can be compared.
 """
 
 from __future__ import annotations
@@ -19,19 +14,12 @@ import html
 
 import numpy as np
 
-from .widgets import to_png
-
-
-def _strip(images, pad: int = 1) -> np.ndarray:
-    """Images (N, 28, 28[, 1]) side by side as one 2-D array."""
-    from .plots import tile
-
-    x = np.asarray(images, np.float32)
-    return tile(x, ncols=len(x), pad=pad, pad_value=0.0)
+from .images import mosaic_png, to_png
+from .panel import TrainPanel, format_value
 
 
 class LatentExplorer:
-    """Sliders for the first ``dims`` latent coordinates -> ``decode(z, label)`` shown live.
+    """Sliders for the first ``dims`` latent coordinates -> ``decode(z, label)`` shown live (chapter 04).
 
     ``decode(z, label)`` takes one latent vector (latent_dim,) and a label (or
     None) and returns one image in [0, 1]. Coordinates without a slider stay
@@ -106,7 +94,7 @@ class LatentExplorer:
 
 
 class ReconstructionPicker:
-    """Pick a test image by index (and a noise level): input, noisy input, reconstruction.
+    """Pick a test image by index (and a noise level): input, noisy input, reconstruction (chapter 03).
 
     ``reconstruct(x_batch)`` maps (N, 28, 28, 1) floats to reconstructions. With
     ``noise`` > 0 the image is corrupted by Gaussian noise (fixed seed per
@@ -147,7 +135,7 @@ class ReconstructionPicker:
         self.mse = float(np.mean((self.reconstruction - self.x[i]) ** 2))
         panels = [self.x[i], x_in, self.reconstruction] if self.noise_slider.value > 0 else \
             [self.x[i], self.reconstruction]
-        self.image.value = to_png(_strip(panels), scale=self.scale // 2 or 1, vmin=0.0, vmax=1.0)
+        self.image.value = mosaic_png(panels, scale=self.scale // 2 or 1)
         label = "" if self.y is None else f" · label {int(self.y[i])}"
         what = "original · noisy input · reconstruction" if self.noise_slider.value > 0 else \
             "original · reconstruction"
@@ -161,13 +149,12 @@ class ReconstructionPicker:
         return self
 
 
-class RetrainPanel:
-    """Controls + a "Train" button; each run's numbers and images are added to a comparison list.
+class RetrainPanel(TrainPanel):
+    """A :class:`~helpers.ui.panel.TrainPanel` that keeps every run's numbers and images as a row (chapters 03, 04).
 
     ``train(**values)`` gets the controls' current values by name and returns
-    ``{"metrics": {name: number}, "images": {title: images (N, 28, 28[, 1])}}``.
-    A click (or :meth:`run`) trains once; nothing trains on construction, so a
-    notebook cell holding the panel is cheap when nobody clicks.
+    ``{"metrics": {name: number}, "images": {title: images (N, 28, 28[, 1]) in [0, 1]}}``.
+    Each run adds ``{"settings", "metrics", "images"}`` to ``results`` and a row to ``rows``.
     """
 
     def __init__(self, train, controls: dict, button_text: str = "Train and compare", scale: int = 2):
@@ -175,45 +162,31 @@ class RetrainPanel:
 
         if not controls:
             raise ValueError("RetrainPanel needs at least one control")
-        self.train, self.controls, self.scale = train, dict(controls), scale
-        for name, control in self.controls.items():
-            control.description = control.description or name
-        self.button = w.Button(description=button_text, button_style="primary")
-        self.button.on_click(lambda _: self.run())
-        self.status = w.HTML("Pick settings and click the button: each click trains one model.")
+        self.scale = scale
         self.rows = w.VBox()
-        self.results: list[dict] = []
-        self.widget = w.VBox([w.HBox(list(self.controls.values()) + [self.button]), self.status, self.rows])
+        super().__init__(train, controls, button_text=button_text)
 
-    def values(self) -> dict:
-        return {name: control.value for name, control in self.controls.items()}
+    def _layout(self) -> list:
+        return [*super()._layout(), self.rows]
 
-    def run(self, **overrides) -> dict:
-        """Train with the controls' values (``overrides`` move the controls first); return the result."""
+    def _summarise(self, values: dict, result) -> dict:
+        return {"settings": values, "metrics": dict(result.get("metrics", {})),
+                "images": dict(result.get("images", {}))}
+
+    @staticmethod
+    def _settings(summary) -> str:
+        return html.escape(", ".join(f"{k}={format_value(v)}" for k, v in summary["settings"].items()))
+
+    def _describe(self, summary) -> str:
+        numbers = " · ".join(f"{html.escape(k)} <b>{v:.4g}</b>" if isinstance(v, (int, float))
+                             else f"{html.escape(k)} {html.escape(str(v))}" for k, v in summary["metrics"].items())
+        return f"{self._settings(summary)} → {numbers}"
+
+    def _show(self, summary) -> None:
         import ipywidgets as w
 
-        for name, value in overrides.items():
-            if name not in self.controls:
-                raise KeyError(f"no control named {name!r}; controls: {', '.join(self.controls)}")
-            self.controls[name].value = value
-        values = self.values()
-        settings = ", ".join(f"{k}={v}" for k, v in values.items())
-        self.status.value = f"training with {html.escape(settings)} …"
-        self.button.disabled = True
-        try:
-            result = self.train(**values)
-        finally:
-            self.button.disabled = False
-        result = {"settings": values, "metrics": dict(result.get("metrics", {})),
-                  "images": dict(result.get("images", {}))}
-        self.results.append(result)
-        numbers = " · ".join(f"{k} <b>{v:.4g}</b>" if isinstance(v, (int, float)) else f"{k} {v}"
-                             for k, v in result["metrics"].items())
-        children = [w.HTML(f"<b>run {len(self.results)}</b>: {html.escape(settings)} → {numbers}")]
-        for title, images in result["images"].items():
+        children = [w.HTML(f"<b>run {len(self.results)}</b>: {self._describe(summary)}")]
+        for title, images in summary["images"].items():
             children.append(w.HBox([w.HTML(f"{html.escape(title)}&nbsp;"),
-                                    w.Image(value=to_png(_strip(images), scale=self.scale, vmin=0.0, vmax=1.0),
-                                            format="png")]))
-        self.rows.children = tuple(self.rows.children) + (w.VBox(children),)
-        self.status.value = f"done: run {len(self.results)} ({html.escape(settings)})."
-        return result
+                                    w.Image(value=mosaic_png(images, scale=self.scale), format="png")]))
+        self.rows.children = (*self.rows.children, w.VBox(children))

@@ -1,11 +1,11 @@
-"""Tests for helpers.gan_widgets: panels driven programmatically, as a learner's clicks would."""
+"""Tests for helpers.ui.gan: panels driven programmatically, as a learner's clicks would."""
 
 import numpy as np
 import pytest
 
 pytest.importorskip("ipywidgets")
 
-from helpers import gan_widgets  # noqa: E402
+from helpers.ui import gan as ui_gan  # noqa: E402
 from helpers.models import gan  # noqa: E402
 
 TINY = dict(latent_dim=8, width=8)
@@ -18,7 +18,7 @@ def _data(n=32):
 
 def test_train_and_watch_does_not_train_until_asked():
     calls = []
-    panel = gan_widgets.TrainAndWatch(*_data(), train=lambda *a, **k: calls.append(k))
+    panel = ui_gan.TrainAndWatch(*_data(), train=lambda *a, **k: calls.append(k))
     assert calls == [] and panel.model is None and panel.frames == []
     assert "nothing trains" in panel.status.value
 
@@ -33,7 +33,7 @@ def test_train_and_watch_trains_with_the_controls_values():
         return gan.train_gan(x_train, y_train, epochs=2, batch_size=16, run_eagerly=True, width=8,
                              latent_dim=8, **{k: v for k, v in kwargs.items() if k != "seconds"})
 
-    panel = gan_widgets.TrainAndWatch(x, y, conditional=True, n_samples=10, every=2, train=train)
+    panel = ui_gan.TrainAndWatch(x, y, conditional=True, n_samples=10, every=2, train=train)
     panel.label_smoothing.value = 0.1
     panel.d_lr.value = 1e-4
     summary = panel.run()
@@ -45,13 +45,13 @@ def test_train_and_watch_trains_with_the_controls_values():
     first = panel.image.value
     panel.frame_slider.value = 0
     assert panel.image.value != first and "after 0 batches" in panel.status.value
-    assert "<td>1</td>" in panel.table.value and len(panel.runs) == 1
+    assert "<td>1</td>" in panel.table.value and len(panel.results) == 1
     assert not panel.button.disabled
 
 
 def test_latent_walk_moves_along_the_path():
     model = gan.DCGAN(**TINY)
-    walk = gan_widgets.LatentWalk(model, steps=5, seed=3)
+    walk = ui_gan.LatentWalk(model, steps=5, seed=3)
     start = walk.current.copy()
     np.testing.assert_array_equal(start, gan.from_gan_range(model.generate(z=walk.z0[None]))[0])
     walk.set(t=1.0)
@@ -66,11 +66,11 @@ def test_latent_walk_moves_along_the_path():
 
 def test_latent_walk_and_class_picker_for_a_conditional_gan():
     model = gan.ConditionalGAN(**TINY)
-    walk = gan_widgets.LatentWalk(model, seed=0)
+    walk = ui_gan.LatentWalk(model, seed=0)
     a = walk.current.copy()
     walk.set(label=7)
     assert walk.label == 7 and not np.array_equal(a, walk.current)
-    picker = gan_widgets.ClassPicker(model, n=4)
+    picker = ui_gan.ClassPicker(model, n=4)
     row0 = picker.current.copy()
     picker.show(5)
     assert picker.current.shape == (4, 28, 28) and not np.array_equal(row0, picker.current)
@@ -79,4 +79,4 @@ def test_latent_walk_and_class_picker_for_a_conditional_gan():
     picker.resample()
     assert picker.seed == 1 and "class <b>5</b>" in picker.caption.value
     with pytest.raises(ValueError, match="conditional GAN"):
-        gan_widgets.ClassPicker(gan.DCGAN(**TINY))
+        ui_gan.ClassPicker(gan.DCGAN(**TINY))
