@@ -98,7 +98,7 @@ def _canonical(name: str) -> str:
 
 def _offline_hint(name: str) -> str:
     folder = FOLDERS[name][0]
-    hint = (f"Offline alternatives: copy the four IDX files into a folder's {folder}/ sub-folder and set "
+    hint = (f"copy the four IDX files into a folder's {folder}/ sub-folder and set "
             f"{DATA_ENV} to that folder, or copy them into the course's datasets/{folder}/")
     if name == "fashion_mnist":
         hint += (f", or install Debian's package dataset-fashion-mnist "
@@ -359,25 +359,25 @@ def _fetch_verified(name: str, role: str, target: Path) -> None:
                            f"with --data-dir or {DATA_ENV}.") from exc
     os.close(fd)
     tmp = Path(tmp_name)
-    kept = f"kept the old {target} unchanged" if target.exists() else "nothing was written"
+    kept = f"Kept the old {target} unchanged" if target.exists() else "Nothing was written"
     try:
         try:
             _fetch(url, tmp)
         except OSError as exc:
             raise DownloadError(
-                f"Could not download {base}.gz for {name} from {url} ({exc}); no internet? {kept}. "
-                f"{_offline_hint(name)}"
+                f"Could not download {base}.gz for {name} from {url} ({exc}): is this machine offline? {kept}. "
+                f"Offline alternatives: {_offline_hint(name)}"
             ) from exc
         try:
             with gzip.open(tmp, "rb") as fh:
                 raw = fh.read()
             _verify_content(raw, f"the downloaded {base}.gz", name, role, hint=False)
         except (EOFError, OSError, zlib.error) as exc:
-            raise DatasetError(f"The downloaded {base}.gz from {url} is not a readable gzip file ({exc}); "
-                               f"{kept}. Try again later, or: {_offline_hint(name)}") from exc
+            raise DatasetError(f"The downloaded {base}.gz from {url} is not a readable gzip file ({exc}). "
+                               f"{kept}. Try again later, or {_offline_hint(name)}") from exc
         except DatasetError as exc:
-            raise DatasetError(f"{exc} The download from {url} failed verification; {kept}. "
-                               f"Try again later, or: {_offline_hint(name)}") from exc
+            raise DatasetError(f"{exc} The download from {url} failed verification. {kept}. "
+                               f"Try again later, or {_offline_hint(name)}") from exc
         if target.suffix != ".gz":
             tmp.write_bytes(raw)
         os.replace(tmp, target)  # atomic: the final name holds the old file or the verified new one
@@ -435,8 +435,10 @@ def repair_folder(name: str, data_dir: str | os.PathLike | None = None) -> Path:
     course's ``datasets/<name>/``, which the loader tries before those.
     """
     name = _canonical(name)
-    sources = candidate_sources(name, data_dir)  # DatasetError if COURSE_DATA_DIR is not a folder
     explicit = data_dir if data_dir is not None else os.environ.get(DATA_ENV) or None
+    if explicit is not None and not Path(explicit).expanduser().exists():
+        return Path(explicit).expanduser() / FOLDERS[name][0]  # created by download()
+    sources = candidate_sources(name, data_dir)  # DatasetError if the folder is a file
     if explicit is not None:
         root = Path(explicit).expanduser()
         return _idx_folder(root, name) or root / FOLDERS[name][0]
