@@ -72,9 +72,10 @@ def check_samples(x, name: str) -> None:
     fix = (f"its training diverged (or is untrained); nothing was written. Retrain it with a lower learning "
            f"rate (or a longer --seconds budget) and pass --retrain, so the cached checkpoint is not reused")
     if np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.complexfloating):
-        bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
-        if bad:
-            raise SampleError(f"model {name!r} produced {bad:,} NaN or infinite pixel values: {fix}.")
+        finite = np.isfinite(x).reshape(len(x), -1).all(axis=1) if x.ndim else np.isfinite(x).reshape(1)
+        if not finite.all():
+            raise SampleError(f"model {name!r} produced {np.count_nonzero(~finite):,} of {len(finite):,} images "
+                              f"with NaN or infinite pixel values: {fix}.")
         return
     if x.ndim < 2 or len(x) == 0 or not np.issubdtype(x.dtype, np.integer):
         return  # shape and dtype problems are reported by _check_generated
