@@ -30,10 +30,10 @@ import struct
 import tempfile
 import urllib.request
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 

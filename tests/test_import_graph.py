@@ -197,5 +197,6 @@ def test_no_new_import_cycles():
         else:
             new.append(describe(graph, comp))
     for stale in set(KNOWN_CYCLES) - seen_known:
-        warnings.warn(f"KNOWN_CYCLES entry {sorted(stale)} is gone: remove it from tests/test_import_graph.py")
+        warnings.warn(f"KNOWN_CYCLES entry {sorted(stale)} is gone: remove it from tests/test_import_graph.py",
+                      stacklevel=1)
     assert not new, "import cycles in helpers/:\n  " + "\n  ".join(new)

@@ -69,8 +69,8 @@ def check_samples(x, name: str) -> None:
     training diverged to NaN produces constant images once converted.
     """
     x = np.asarray(x)
-    fix = (f"its training diverged (or is untrained); nothing was written. Retrain it with a lower learning "
-           f"rate (or a longer --seconds budget) and pass --retrain, so the cached checkpoint is not reused")
+    fix = ("its training diverged (or is untrained); nothing was written. Retrain it with a lower learning "
+           "rate (or a longer --seconds budget) and pass --retrain, so the cached checkpoint is not reused")
     if np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.complexfloating):
         finite = np.isfinite(x).reshape(len(x), -1).all(axis=1) if x.ndim else np.isfinite(x).reshape(1)
         if not finite.all():
