@@ -6,6 +6,7 @@ Notebooks stay short by calling into these modules, one concern each:
 later chapters. ``python -m helpers --help`` lists the command-line tools.
 """
 
+from .errors import CourseError  # noqa: F401
 from .runtime import by_mode, is_smoke, mode, setup  # noqa: F401
 
 __version__ = "0.1.0"

@@ -14,6 +14,11 @@ Every file is verified (size, IDX magic number, counts and a SHA-256 of the
 uncompressed content) before any array is returned, so a truncated or corrupt
 download fails loudly, naming the file and the fix, instead of training on
 garbage. Nothing touches the network when the data is already present.
+
+``python -m helpers data --download`` (:func:`download`) repairs a folder:
+each missing or bad file is fetched to a temporary name next to it, verified
+the same way, and only then renamed over the old one; a download that does
+not verify leaves the old file as it was.
 """
 
 from __future__ import annotations
@@ -25,13 +30,15 @@ import struct
 import tempfile
 import urllib.request
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from .runtime import PROJECT_ROOT
+from .errors import CourseError, UsageError
+from .paths import PROJECT_ROOT
 
 DATA_ENV = "COURSE_DATA_DIR"
 COURSE_DATA_DIR = PROJECT_ROOT / "datasets"
@@ -74,15 +81,29 @@ DOWNLOAD_URLS = {
 }
 
 
-class DatasetError(RuntimeError):
+class DatasetError(CourseError, RuntimeError):
     """A dataset is missing, incomplete or corrupt. The message says how to fix it."""
+
+
+class DownloadError(DatasetError):
+    """The network could not be reached (or refused): the message names the offline alternatives."""
 
 
 def _canonical(name: str) -> str:
     key = name.strip().lower().replace("-", "_")
     if key not in CHECKSUMS:
-        raise ValueError(f"Unknown dataset {name!r}; choose one of {sorted(CHECKSUMS)}.")
+        raise UsageError(f"Unknown dataset {name!r}; choose one of {sorted(CHECKSUMS)}.")
     return key
+
+
+def _offline_hint(name: str) -> str:
+    folder = FOLDERS[name][0]
+    hint = (f"copy the four IDX files into a folder's {folder}/ sub-folder and set "
+            f"{DATA_ENV} to that folder, or copy them into the course's datasets/{folder}/")
+    if name == "fashion_mnist":
+        hint += (f", or install Debian's package dataset-fashion-mnist "
+                 f"(`apt-get install dataset-fashion-mnist`, files in {DEBIAN_DATA_DIR / folder}/)")
+    return hint + "."
 
 
 def _fix_hint(name: str) -> str:
@@ -196,16 +217,21 @@ def parse_idx(raw: bytes, path: str | Path, magic: int, shape: tuple) -> np.ndar
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
-def _verify_content(raw: bytes, path, name: str, role: str) -> np.ndarray:
+def _verify_content(raw: bytes, path, name: str, role: str, hint: bool = True) -> np.ndarray:
     fname, magic, shape = FILES[role]
     array = parse_idx(raw, path, magic, shape)
     digest = hashlib.sha256(raw).hexdigest()
     if digest != CHECKSUMS[name][role]:
         raise DatasetError(
             f"{path} has the right size but different content (sha256 {digest[:12]}…, expected "
-            f"{CHECKSUMS[name][role][:12]}…): the file is corrupt or edited. {_fix_hint(name)}"
+            f"{CHECKSUMS[name][role][:12]}…): the file is corrupt or edited." + (f" {_fix_hint(name)}" if hint else "")
         )
     return array
+
+
+def verify_file(path: str | os.PathLike, name: str, role: str) -> np.ndarray:
+    """Check one IDX file (``.gz`` or not) exactly as the loader does; :class:`DatasetError` if it is bad."""
+    return _verify_content(_read_bytes(Path(path)), path, _canonical(name), role)
 
 
 def _idx_bytes(array: np.ndarray, magic: int) -> bytes:
@@ -306,35 +332,119 @@ def check(name: str, data_dir=None) -> tuple[bool, str]:
 
 # ------------------------------------------------------------------- download
 def _fetch(url: str, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name, suffix=".part")
+    """Stream ``url`` into the file ``dest`` (a temporary file the caller verifies and renames).
+
+    Network problems raise :class:`OSError` (``urllib.error.URLError`` is one).
+    Tests replace this function to serve local bytes.
+    """
+    with open(dest, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+        while chunk := response.read(1 << 20):
+            out.write(chunk)
+
+
+def _fetch_verified(name: str, role: str, target: Path) -> None:
+    """Download one file to a temporary name beside ``target``, verify it, then rename it over ``target``.
+
+    ``target`` keeps its format: a ``.gz`` name gets the downloaded gzip, a plain
+    name the verified uncompressed bytes. If anything fails (network, a download
+    that does not verify, Ctrl-C) the temporary file is removed and ``target``
+    is left exactly as it was.
+    """
+    base = FILES[role][0]
+    url = DOWNLOAD_URLS[name] + base + ".gz"
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
-            while chunk := response.read(1 << 20):
-                out.write(chunk)
-        os.replace(tmp, dest)  # atomic: a half-written file never has the final name
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    except OSError as exc:
+        raise DatasetError(f"Cannot write into {target.parent} ({exc}); choose a writable folder "
+                           f"with --data-dir or {DATA_ENV}.") from exc
+    os.close(fd)
+    tmp = Path(tmp_name)
+    kept = f"Kept the old {target} unchanged" if target.exists() else "Nothing was written"
+    try:
+        try:
+            _fetch(url, tmp)
+        except OSError as exc:
+            raise DownloadError(
+                f"Could not download {base}.gz for {name} from {url} ({exc}): is this machine offline? {kept}. "
+                f"Offline alternatives: {_offline_hint(name)}"
+            ) from exc
+        try:
+            with gzip.open(tmp, "rb") as fh:
+                raw = fh.read()
+            _verify_content(raw, f"the downloaded {base}.gz", name, role, hint=False)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise DatasetError(f"The downloaded {base}.gz from {url} is not a readable gzip file ({exc}). "
+                               f"{kept}. Try again later, or {_offline_hint(name)}") from exc
+        except DatasetError as exc:
+            raise DatasetError(f"{exc} The download from {url} failed verification. {kept}. "
+                               f"Try again later, or {_offline_hint(name)}") from exc
+        if target.suffix != ".gz":
+            tmp.write_bytes(raw)
+        os.replace(tmp, target)  # atomic: the final name holds the old file or the verified new one
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
-def download(name: str, dest_root: str | os.PathLike = COURSE_DATA_DIR) -> Path:
-    """Download the four IDX files into ``dest_root/<name>/`` and verify them."""
+def download(name: str, dest_root: str | os.PathLike = COURSE_DATA_DIR, folder: str | os.PathLike | None = None,
+             report: Callable[[str], None] | None = None) -> Path:
+    """Make ``dest_root/<name>/`` (or ``folder``) hold the four verified IDX files; return the folder.
+
+    Files already there are verified and kept when good. A missing, corrupt or
+    mismatched one is downloaded to a temporary name in the same folder,
+    verified (gzip, size, IDX magic, dimensions, SHA-256) and only then renamed
+    over the old one (:func:`os.replace`). Raises :class:`DownloadError` when
+    the network fails and :class:`DatasetError` when a download does not
+    verify; in both cases the old file is untouched. ``report`` receives one
+    line per file that was bad or fetched.
+    """
     name = _canonical(name)
-    folder = Path(dest_root) / FOLDERS[name][0]
-    for base, _magic, _shape in FILES.values():
-        target = folder / (base + ".gz")
-        if target.is_file():
-            continue
-        try:
-            _fetch(DOWNLOAD_URLS[name] + base + ".gz", target)
-        except OSError as exc:
-            raise DatasetError(
-                f"Could not download {base}.gz for {name} ({exc}). Without internet, copy the IDX "
-                f"files into {folder}/ or point {DATA_ENV} at a folder holding them."
-            ) from exc
-    _load_source(Source(name, "course", folder))
+    folder = Path(folder) if folder is not None else Path(dest_root) / FOLDERS[name][0]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatasetError(f"Cannot create {folder} ({exc}); choose a writable folder with --data-dir "
+                           f"or {DATA_ENV}.") from exc
+    say = report or (lambda message: None)
+    for role, (base, _magic, _shape) in FILES.items():
+        existing = _find_file(folder, base)
+        if existing is not None:
+            try:
+                verify_file(existing, name, role)
+                continue
+            except DatasetError as exc:
+                say(f"{existing.name} is bad ({_first_sentence(exc)}); fetching a fresh copy")
+        target = existing or folder / (base + ".gz")
+        _fetch_verified(name, role, target)
+        say(f"{target.name}: {'replaced by a verified download' if existing else 'downloaded and verified'}")
     return folder
+
+
+def _first_sentence(exc: Exception) -> str:
+    text = str(exc)
+    return text.split(". ", 1)[0].rstrip(".")
+
+
+def repair_folder(name: str, data_dir: str | os.PathLike | None = None) -> Path:
+    """Where ``python -m helpers data --download`` puts or repairs ``name``'s files.
+
+    With a ``data_dir`` argument or ``COURSE_DATA_DIR``, that folder (the
+    loader looks there first). Otherwise the folder used now when it is ours
+    (the course's ``datasets/``, the Keras cache's IDX folder), else (nothing
+    found, Debian's read-only system folder, Keras's ``mnist.npz``) the
+    course's ``datasets/<name>/``, which the loader tries before those.
+    """
+    name = _canonical(name)
+    explicit = data_dir if data_dir is not None else os.environ.get(DATA_ENV) or None
+    if explicit is not None and not Path(explicit).expanduser().exists():
+        return Path(explicit).expanduser() / FOLDERS[name][0]  # created by download()
+    sources = candidate_sources(name, data_dir)  # DatasetError if the folder is a file
+    if explicit is not None:
+        root = Path(explicit).expanduser()
+        return _idx_folder(root, name) or root / FOLDERS[name][0]
+    if sources and sources[0].kind != "debian" and sources[0].path.suffix != ".npz":
+        return sources[0].path
+    return COURSE_DATA_DIR / FOLDERS[name][0]
 
 
 def _download_to_keras_cache(name: str) -> Source:

@@ -12,16 +12,26 @@ Two modes keep one notebook useful for both learners and CI:
   suite can execute every notebook in seconds.
 
 A Parameters cell reads ``EPOCHS = by_mode(full=20, smoke=1)``.
+
+The course runs on Keras's TensorFlow backend. :func:`check_backend` (called
+by ``setup()`` and by ``python -m helpers``) stops with one clear line when
+Keras is set to JAX or PyTorch instead, before the first ``fit`` fails
+obscurely.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import random
+import sys
 from pathlib import Path
 
 import numpy as np
+
+from .errors import BackendError, UsageError
+from .paths import PROJECT_ROOT  # noqa: F401  (defined in the leaf module helpers.paths; re-exported)
 
 MODE_ENV = "COURSE_MODE"
 CACHE_ENV = "COURSE_CACHE_DIR"
@@ -32,8 +42,6 @@ MODES = ("full", "smoke")
 REPO_URL = "https://github.com/mnist-synthetic-data/course"
 REPO_BRANCH = "main"
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 _seeded_with: int | None = None
 
 
@@ -41,7 +49,7 @@ def mode() -> str:
     """The current mode, ``"full"`` or ``"smoke"``, read from ``COURSE_MODE``."""
     value = os.environ.get(MODE_ENV, "full").strip().lower() or "full"
     if value not in MODES:
-        raise ValueError(
+        raise UsageError(
             f"{MODE_ENV}={value!r} is not a course mode; use one of {', '.join(MODES)} "
             f"(e.g. `export {MODE_ENV}=smoke`), or unset it for full mode."
         )
@@ -62,13 +70,21 @@ def set_seed(seed: int = 42, deterministic: bool = True) -> None:
     """Seed Python, NumPy, TensorFlow and Keras from one number.
 
     With ``deterministic=True`` TensorFlow's op determinism is switched on,
-    so the same seed on the same CPU gives bitwise-identical weights.
+    so the same seed on the same CPU gives bitwise-identical weights. This
+    and :func:`setup` are the only places in the course that touch the global
+    random state; everything else uses its own seeded generator.
+
+    ``PYTHONHASHSEED`` is deliberately not set: Python reads it only when the
+    interpreter starts, so setting it here would change nothing. Hash seeding
+    only affects the iteration order of sets of strings, which no result of
+    the course depends on. Should you ever need it, set it before Python
+    starts: ``PYTHONHASHSEED=0 python -m helpers ...`` (or in the Jupyter
+    kernel's environment).
     """
     global _seeded_with
     import keras
     import tensorflow as tf
 
-    os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
     np.random.seed(seed)
     keras.utils.set_random_seed(seed)  # also seeds tf.random and python/numpy
@@ -127,12 +143,72 @@ def cache_dir(*parts: str) -> Path:
     return path
 
 
+def _keras_config_backend() -> tuple[str | None, str]:
+    """The backend named in Keras's ``keras.json`` (``$KERAS_HOME`` or ``~/.keras``), without importing Keras."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    path = os.path.join(home, "keras.json")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            value = json.load(fh).get("backend")
+    except (OSError, ValueError, AttributeError):
+        return None, path
+    return (value if isinstance(value, str) and value else None), path
+
+
+def keras_backend() -> tuple[str, str]:
+    """``(backend, where_it_was_set)`` for Keras, found without importing Keras if it is not loaded yet.
+
+    Keras takes its backend from ``KERAS_BACKEND``, else from ``keras.json``,
+    else TensorFlow; once imported, ``keras.backend.backend()`` is the truth.
+    """
+    keras = sys.modules.get("keras")
+    backend_fn = getattr(getattr(keras, "backend", None), "backend", None)
+    if callable(backend_fn):
+        name = backend_fn()
+        origin = f"KERAS_BACKEND={name}" if os.environ.get("KERAS_BACKEND") == name else "already imported"
+        return name, origin
+    env = os.environ.get("KERAS_BACKEND")
+    if env:
+        return env, f"KERAS_BACKEND={env}"
+    value, path = _keras_config_backend()
+    if value:
+        return value, f'"backend": "{value}" in {path}'
+    return "tensorflow", "default"
+
+
+def backend_problem() -> str | None:
+    """One line saying what to do when Keras is not on TensorFlow; ``None`` when all is well."""
+    name, origin = keras_backend()
+    if name == "tensorflow":
+        return None
+    if origin.startswith("KERAS_BACKEND"):
+        how = ("Set KERAS_BACKEND=tensorflow (or unset it) before importing keras (in Colab: Runtime → "
+               "Restart session, then run `import os; os.environ['KERAS_BACKEND'] = 'tensorflow'` first).")
+    elif origin == "already imported":
+        how = ("Restart the kernel and run `import os; os.environ['KERAS_BACKEND'] = 'tensorflow'` before "
+               "importing keras (in Colab: Runtime → Restart session).")
+    else:
+        how = (f"Set KERAS_BACKEND=tensorflow before importing keras, or change the backend in "
+               f"{origin.split(' in ', 1)[1]} to \"tensorflow\".")
+    return f"This course runs on TensorFlow; Keras is using {name!r} ({origin}). {how}"
+
+
+def check_backend() -> None:
+    """Raise :class:`~helpers.errors.BackendError` (one line: what to do) unless Keras uses TensorFlow."""
+    problem = backend_problem()
+    if problem:
+        raise BackendError(problem)
+
+
 def setup(seed: int = 42, deterministic: bool = True, quiet: bool = False) -> dict:
     """One call at the top of every notebook.
 
-    Seeds everything, enables GPU memory growth and prints one line:
-    versions, device, mode and data source. Returns the same facts as a dict.
+    Checks that Keras runs on TensorFlow (else raises
+    :class:`~helpers.errors.BackendError` saying how to switch), seeds
+    everything, enables GPU memory growth and prints one line: versions,
+    device, mode and data source. Returns the same facts as a dict.
     """
+    check_backend()  # before importing keras: with KERAS_BACKEND=jax and no JAX, the import itself fails
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
     import tensorflow as tf

@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -117,7 +118,6 @@ def test_synth_list_shows_registered_models(fake_zoo, capsys):
     (["--model", "fake", "--n", "0", "--out", "{d}/o.npz"], "--n must be a positive"),
     (["--model", "fake", "--seconds", "-1", "--out", "{d}/o.npz"], "--seconds must be a positive"),
     (["--model", "fake", "--out", "{d}/o.txt"], "--out must end in .npz"),
-    (["--model", "fake", "--out", "{d}/missing/o.npz"], "does not exist"),
     (["--model", "fake"], "--out is required"),
 ])
 def test_synth_user_errors_exit_2_with_a_message(fake_zoo, capsys, argv, message):
@@ -147,8 +147,9 @@ def test_synth_failure_mid_write_leaves_no_file(fake_zoo, capsys, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(np, "savez_compressed", explode)
-    with pytest.raises(OSError, match="disk full"):
-        cli.main(["synth", "--model", "fake", "--n", "10", "--out", str(out)])
+    code, _, err = _run(["synth", "--model", "fake", "--n", "10", "--out", str(out)], capsys)
+    assert code == 1 and "disk full" in err and "nothing was written" in err
+    assert len(err.strip().splitlines()[-1]) > 0 and "Traceback" not in err
     assert list(fake_zoo.glob("*half*")) == []
 
 
@@ -225,3 +226,154 @@ def test_evaluate_tstr_trains_on_samples_and_on_as_many_real_images(tmp_path, ca
     res = json.loads(out)
     assert res["tstr_n"] == 300 and res["tstr_epochs"] == 2
     assert 0.15 < res["tstr_acc"] <= 1 and 0.15 < res["trtr_acc"] <= 1  # 6 steps: well above chance (0.1)
+
+
+# ----------------------------------------------------------------- faults: one line, nothing written
+def _one_error_line(err):
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert "Traceback" not in err and lines and lines[-1].startswith("error: "), err
+    assert sum("error:" in line for line in lines) == 1, err
+    return lines[-1]
+
+
+def test_check_samples_accepts_real_looking_images():
+    synth.check_samples(_fake_images(50, 0), "fake")
+    synth.check_samples(np.random.default_rng(0).random((5, 28, 28), dtype=np.float32), "fake")
+    one_blank = _fake_images(10, 0)
+    one_blank[3] = 0  # a single blank image among real ones is allowed
+    synth.check_samples(one_blank, "fake")
+
+
+@pytest.mark.parametrize("x, message", [
+    (np.full((4, 28, 28), np.nan, np.float32), "4 of 4 images with NaN or infinite pixel values"),
+    (np.where(np.eye(28, dtype=bool), np.inf, 0.5)[None].repeat(3, 0), "3 of 3 images with NaN or infinite"),
+    (np.zeros((7, 28, 28), np.uint8), "7 blank images"),
+    (np.full((7, 28, 28), 255, np.uint8), "typical value 255"),
+    (np.random.default_rng(0).integers(100, 102, (5, 28, 28)).astype(np.uint8), "5 blank images"),
+])
+def test_check_samples_refuses_diverged_output(x, message):
+    from helpers.errors import CourseError, SampleError
+
+    with pytest.raises(SampleError, match=message) as exc:
+        synth.check_samples(x, "vae")
+    text = str(exc.value)
+    assert isinstance(exc.value, CourseError) and "\n" not in text
+    assert "diverged" in text and "lower learning rate" in text and "--retrain" in text
+
+
+@pytest.mark.parametrize("output", ["nan", "blank"])
+def test_synth_refuses_to_write_diverged_samples(fake_zoo, capsys, monkeypatch, output):
+    def broken(model, n, seed=0, labels=None):
+        if output == "nan":
+            return np.full((n, 28, 28), np.nan, np.float32), None
+        return np.zeros((n, 28, 28), np.uint8), None
+
+    monkeypatch.setattr(registry, "recipes", lambda: {"fake": registry.Recipe("fake", "", False, _build, _train, broken)})
+    code, out, err = _run(["synth", "--model", "fake", "--n", "2500", "--out", str(fake_zoo / "d.npz")], capsys)
+    assert code == 1 and "diverged" in _one_error_line(err) and "--retrain" in err
+    assert "[2/3]" not in err  # refused at the first chunk, not after generating everything
+    assert not list(fake_zoo.glob("*.npz")) and not list(fake_zoo.glob(".d.npz*"))
+
+
+def test_synth_creates_a_missing_output_folder(fake_zoo, capsys):
+    out = fake_zoo / "new" / "deeper" / "s.npz"
+    code, _, err = _run(["synth", "--model", "fake", "--n", "20", "--out", str(out)], capsys)
+    assert code == 0, err
+    assert sorted(p.name for p in out.parent.iterdir()) == ["s.npz"]  # the write probe is gone too
+
+
+@pytest.mark.parametrize("make_out, message", [
+    (lambda d: (d / "file").write_text("x") and d / "file" / "s.npz", "cannot create the folder"),
+    (lambda d: (d / "dir.npz").mkdir() or d / "dir.npz", "is a folder"),
+    (lambda d: Path("/proc/self/s.npz"), "cannot write to the folder /proc/self"),
+])
+def test_synth_unwritable_output_fails_before_training(fake_zoo, capsys, monkeypatch, make_out, message):
+    def must_not_train(args):
+        raise AssertionError("trained before checking --out")
+
+    monkeypatch.setattr(synth, "train_or_load", must_not_train)
+    out = make_out(fake_zoo)
+    code, _, err = _run(["synth", "--model", "fake", "--n", "20", "--out", str(out)], capsys)
+    assert code == 2 and message in _one_error_line(err)
+    assert "[1/3]" not in err and Calls.train == 0
+
+
+def test_synth_missing_or_corrupt_data_is_one_line(fake_zoo, capsys, monkeypatch):
+    import helpers.datasets
+
+    def corrupt(name="mnist", **kw):
+        raise helpers.datasets.DatasetError("/data/mnist/t10k-labels-idx1-ubyte.gz has IDX magic number 2051,\n"
+                                            "expected 2049")
+
+    monkeypatch.setattr(helpers.datasets, "load", corrupt)
+    code, _, err = _run(["synth", "--model", "fake", "--n", "20", "--out", str(fake_zoo / "s.npz")], capsys)
+    line = _one_error_line(err)
+    assert code == 1 and line == "error: /data/mnist/t10k-labels-idx1-ubyte.gz has IDX magic number 2051, expected 2049"
+    assert not list(fake_zoo.glob("*.npz"))
+
+
+def test_evaluate_missing_data_is_one_line(tmp_path, capsys, monkeypatch):
+    import helpers.metrics
+    from helpers.datasets import DatasetError
+
+    def no_data(*a, **k):
+        raise DatasetError("mnist is not available locally and the download failed.")
+
+    monkeypatch.setattr(helpers.metrics, "evaluate_samples", no_data)
+    path = _npz(tmp_path / "ok.npz", x=np.zeros((20, 28, 28), np.uint8))
+    code, _, err = _run(["evaluate", path, "--metrics", "frechet"], capsys)
+    assert code == 1 and "not available locally" in _one_error_line(err)
+
+
+def test_unexpected_errors_are_one_line_unless_debug(fake_zoo, capsys, monkeypatch):
+    def bug(args):
+        raise KeyError("weights")
+
+    monkeypatch.setattr(synth, "train_or_load", bug)
+    argv = ["synth", "--model", "fake", "--n", "20", "--out", str(fake_zoo / "s.npz")]
+    code, _, err = _run(argv, capsys)
+    assert code == 1 and _one_error_line(err) == ("error: unexpected KeyError: 'weights'; "
+                                                  "rerun with --debug to see the traceback")
+    for debug_argv in (["--debug", *argv], [*argv, "--debug"]):
+        code, _, err = _run(debug_argv, capsys)
+        assert code == 1 and "Traceback" in err and "KeyError: 'weights'" in err
+
+
+def test_ctrl_c_during_training_exits_130(fake_zoo, capsys, monkeypatch):
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(synth, "train_or_load", interrupted)
+    code, _, err = _run(["synth", "--model", "fake", "--n", "20", "--out", str(fake_zoo / "s.npz")], capsys)
+    assert code == 130 and err.strip().splitlines()[-1] == "interrupted (Ctrl-C)"
+    assert [p.name for p in fake_zoo.iterdir() if p.is_file()] == []
+
+
+def test_write_npz_atomic_removes_the_temp_on_ctrl_c(tmp_path, monkeypatch):
+    def interrupted(fh, **arrays):
+        fh.write(b"PK partial")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez_compressed", interrupted)
+    (tmp_path / "o.npz").write_bytes(b"the previous file")
+    with pytest.raises(KeyboardInterrupt):
+        synth.write_npz_atomic(tmp_path / "o.npz", x=np.zeros(3))
+    assert [p.name for p in tmp_path.iterdir()] == ["o.npz"]
+    assert (tmp_path / "o.npz").read_bytes() == b"the previous file"  # the old file is untouched
+
+
+def test_bad_arguments_are_one_line(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["synth", "--model", "fake", "--n", "ten"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and len(err.strip().splitlines()) == 1
+    assert "argument --n: invalid int value: 'ten'" in err and "python -m helpers synth --help" in err
+
+
+def test_commands_never_import_cli():
+    import ast
+
+    for name in ("data", "synth", "evaluate"):
+        tree = ast.parse(Path(synth.__file__).with_name(f"{name}.py").read_text())
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert "cli" not in imported and "helpers.cli" not in imported, name

@@ -305,3 +305,130 @@ def test_make_dataset_batches_and_is_reproducible():
     assert batches == again
     plain = [b.numpy().tolist() for b in datasets.make_dataset(x, batch_size=5, shuffle=False)]
     assert plain == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+
+
+# --------------------------------------------------------- repair (data --download)
+def _serve(real_data_dir, monkeypatch, bad=None):
+    """Replace the network fetch with the genuine files; ``bad(base) -> bytes`` serves broken ones."""
+    fetched = []
+
+    def fake_fetch(url, dest):
+        base = url.rsplit("/", 1)[1]
+        fetched.append(base)
+        data = bad(base) if bad else None
+        dest.write_bytes(data if data is not None else (real_data_dir / "mnist" / base).read_bytes())
+
+    monkeypatch.setattr(datasets, "_fetch", fake_fetch)
+    return fetched
+
+
+def _corrupt_copy(real_data_dir, tmp_path, name="t10k-labels-idx1-ubyte.gz", how=None):
+    folder = tmp_path / "d" / "mnist"
+    folder.mkdir(parents=True)
+    for f in FILES:
+        shutil.copy(real_data_dir / "mnist" / f, folder / f)
+    (how or (lambda p: _rewrite(p, lambda raw: raw[:8] + bytes([(raw[8] + 1) % 10]) + raw[9:])))(folder / name)
+    return folder
+
+
+def _leftovers(folder):
+    return sorted(p.name for p in folder.iterdir() if p.name not in FILES)
+
+
+@pytest.mark.parametrize("how", ["checksum", "truncated_gzip", "wrong_magic"])
+def test_download_replaces_a_corrupt_file_with_a_verified_copy(real_data_dir, tmp_path, monkeypatch, how):
+    corruptions = {
+        "checksum": None,  # one flipped label: right size, wrong sha256
+        "truncated_gzip": lambda p: p.write_bytes(p.read_bytes()[:1000]),
+        "wrong_magic": lambda p: _rewrite(p, lambda raw: b"\x00\x00\x08\x03" + raw[4:]),
+    }
+    folder = _corrupt_copy(real_data_dir, tmp_path, how=corruptions[how])
+    assert not datasets.check("mnist", folder.parent)[0]
+    fetched = _serve(real_data_dir, monkeypatch)
+    lines = []
+    assert datasets.download("mnist", folder=folder, report=lines.append) == folder
+    assert fetched == ["t10k-labels-idx1-ubyte.gz"]  # only the bad file is fetched
+    assert lines[0].startswith("t10k-labels-idx1-ubyte.gz is bad (") and "replaced by a verified download" in lines[1]
+    datasets.verify_file(folder / "t10k-labels-idx1-ubyte.gz", "mnist", "test_labels")
+    assert datasets.check("mnist", folder.parent)[0]
+    assert _leftovers(folder) == []
+
+
+def test_download_repairs_an_uncompressed_file_in_place(real_data_dir, tmp_path, monkeypatch):
+    folder = tmp_path / "plain" / "mnist"
+    folder.mkdir(parents=True)
+    for f in FILES:
+        (folder / f[:-3]).write_bytes(gzip.decompress((real_data_dir / "mnist" / f).read_bytes()))
+    (folder / "t10k-images-idx3-ubyte").write_bytes(b"\x00" * 100)
+    _serve(real_data_dir, monkeypatch)
+    datasets.download("mnist", folder=folder)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f[:-3] for f in FILES)  # same names, no .gz
+    datasets.verify_file(folder / "t10k-images-idx3-ubyte", "mnist", "test_images")
+
+
+@pytest.mark.parametrize("served", ["garbage", "other_file"])
+def test_a_download_that_does_not_verify_keeps_the_old_file(real_data_dir, tmp_path, monkeypatch, served):
+    folder = _corrupt_copy(real_data_dir, tmp_path)
+    before = (folder / "t10k-labels-idx1-ubyte.gz").read_bytes()
+    other = (real_data_dir / "mnist" / "train-labels-idx1-ubyte.gz").read_bytes()
+    _serve(real_data_dir, monkeypatch, bad=lambda base: b"<html>captive portal</html>" if served == "garbage" else other)
+    message = "not a readable gzip" if served == "garbage" else r"declares shape \(60000,\)"
+    with pytest.raises(DatasetError, match=message) as exc:
+        datasets.download("mnist", folder=folder)
+    assert "Kept the old" in str(exc.value) and "\n" not in str(exc.value)
+    assert (folder / "t10k-labels-idx1-ubyte.gz").read_bytes() == before  # untouched
+    assert _leftovers(folder) == []  # no temporary file behind
+
+
+def test_download_offline_is_one_line_naming_the_alternatives(tmp_path, monkeypatch):
+    def offline(url, dest):
+        raise datasets.urllib.error.URLError("[Errno -2] Name or service not known")
+
+    monkeypatch.setattr(datasets, "_fetch", offline)
+    for name in ("mnist", "fashion_mnist"):
+        with pytest.raises(datasets.DownloadError) as exc:
+            datasets.download(name, tmp_path / "dl")
+        text = str(exc.value)
+        assert "\n" not in text and "offline?" in text and "Name or service not known" in text
+        assert "COURSE_DATA_DIR" in text and "Nothing was written" in text
+    assert "dataset-fashion-mnist" in text and f"{datasets.DEBIAN_DATA_DIR / 'fashion-mnist'}/" in text
+    assert [p for p in (tmp_path / "dl").rglob("*") if p.is_file()] == []
+
+
+def test_interrupted_download_leaves_the_old_file_and_no_temp(real_data_dir, tmp_path, monkeypatch):
+    folder = _corrupt_copy(real_data_dir, tmp_path)
+    before = (folder / "t10k-labels-idx1-ubyte.gz").read_bytes()
+
+    def interrupted(url, dest):
+        dest.write_bytes(b"\x1f\x8b half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(datasets, "_fetch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        datasets.download("mnist", folder=folder)
+    assert (folder / "t10k-labels-idx1-ubyte.gz").read_bytes() == before and _leftovers(folder) == []
+
+
+def test_repair_folder_is_the_folder_in_use_or_the_course_folder(real_data_dir, tmp_path, monkeypatch):
+    folder = _corrupt_copy(real_data_dir, tmp_path)
+    assert datasets.repair_folder("mnist", folder.parent) == folder
+    monkeypatch.setenv(datasets.DATA_ENV, str(tmp_path / "new"))
+    assert datasets.repair_folder("mnist") == tmp_path / "new" / "mnist"  # created by download()
+    monkeypatch.delenv(datasets.DATA_ENV)
+    assert datasets.repair_folder("fashion-mnist") == datasets.COURSE_DATA_DIR / "fashion-mnist"
+    (tmp_path / "debian" / "mnist").mkdir(parents=True)  # a read-only system copy is never written to
+    shutil.copy(real_data_dir / "mnist" / FILES[0], tmp_path / "debian" / "mnist" / FILES[0])
+    assert datasets.repair_folder("mnist") == datasets.COURSE_DATA_DIR / "mnist"
+
+
+def test_cli_data_download_repairs_and_reports(real_data_dir, tmp_path, monkeypatch, capsys):
+    from helpers import cli
+
+    folder = _corrupt_copy(real_data_dir, tmp_path)
+    _serve(real_data_dir, monkeypatch)
+    assert cli.main(["data", "--data-dir", str(folder.parent), "mnist"]) == 1
+    assert "mnist: BAD:" in capsys.readouterr().out
+    assert cli.main(["data", "--download", "--data-dir", str(folder.parent), "mnist"]) == 0
+    out = capsys.readouterr().out
+    assert "t10k-labels-idx1-ubyte.gz is bad" in out and "replaced by a verified download" in out
+    assert "mnist: OK: found in argument" in out

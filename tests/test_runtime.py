@@ -69,3 +69,49 @@ def test_colab_badge_points_at_the_file():
     badge = runtime.colab_badge("chapters/00_start_here.ipynb")
     repo = runtime.REPO_URL.removeprefix("https://github.com/")
     assert f"colab.research.google.com/github/{repo}/blob/main/chapters/00_start_here.ipynb" in badge
+
+
+# ------------------------------------------------------------------ backend and global seeding
+def test_set_seed_does_not_pretend_to_set_the_hash_seed(monkeypatch):
+    import inspect
+
+    monkeypatch.delenv("PYTHONHASHSEED", raising=False)
+    runtime.set_seed(5)
+    assert "PYTHONHASHSEED" not in __import__("os").environ  # it would have no effect at run time
+    assert "PYTHONHASHSEED=0 python" in inspect.getdoc(runtime.set_seed)
+
+
+@pytest.mark.parametrize("name", ["jax", "torch"])
+def test_a_non_tensorflow_backend_is_one_clear_error(monkeypatch, name):
+    import keras
+
+    from helpers.errors import BackendError, CourseError
+
+    monkeypatch.setenv("KERAS_BACKEND", name)
+    monkeypatch.setattr(keras.backend, "backend", lambda: name)  # as if Keras had been imported on it
+    with pytest.raises(BackendError) as exc:
+        runtime.setup(seed=1, quiet=True)
+    text = str(exc.value)
+    assert isinstance(exc.value, CourseError) and "\n" not in text
+    assert text.startswith(f"This course runs on TensorFlow; Keras is using {name!r} (KERAS_BACKEND={name}).")
+    assert "KERAS_BACKEND=tensorflow" in text and "Colab" in text
+
+
+def test_backend_is_read_without_importing_keras(monkeypatch, tmp_path):
+    import sys
+
+    monkeypatch.delitem(sys.modules, "keras", raising=False)  # as before the first `import keras`
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    assert runtime.keras_backend() == ("tensorflow", "default") and runtime.backend_problem() is None
+    (tmp_path / "keras.json").write_text('{"backend": "jax"}')
+    assert runtime.keras_backend()[0] == "jax"
+    assert f"change the backend in {tmp_path / 'keras.json'}" in runtime.backend_problem()
+    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")  # the variable wins over keras.json, as in Keras
+    assert runtime.backend_problem() is None
+    assert "keras" not in sys.modules
+
+
+def test_runtime_checks_the_real_keras_backend():
+    runtime.check_backend()  # this test session runs on TensorFlow
+    assert runtime.keras_backend()[0] == "tensorflow"

@@ -37,7 +37,7 @@ def add_arguments(parser):
 
 def run(args) -> int:
     from .. import bench
-    from ..cli import CommandError
+    from ..errors import CommandError
     from ..runtime import mode
 
     if args.from_json:
@@ -73,7 +73,7 @@ def run(args) -> int:
 
 def _update_readme(args, results):
     from .. import bench
-    from ..cli import CommandError
+    from ..errors import CommandError
 
     try:
         bench.update_readme(args.readme, results, results_dir=args.out.rstrip("/"))
@@ -87,7 +87,7 @@ def _render(args) -> int:
     from pathlib import Path
 
     from .. import bench
-    from ..cli import CommandError
+    from ..errors import CommandError
 
     path = Path(args.from_json)
     if not path.is_file():

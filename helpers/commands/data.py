@@ -1,15 +1,21 @@
-"""``python -m helpers data``: where each dataset is found, and whether it verifies."""
+"""``python -m helpers data``: where each dataset is found, and whether it verifies.
+
+With ``--download`` it also repairs: every missing, corrupt or mismatched
+file is downloaded to a temporary name beside it, verified, and only then
+renamed into place (see :func:`helpers.datasets.download`).
+"""
 
 from __future__ import annotations
 
 from .. import datasets
 
-HELP = "show where MNIST / Fashion-MNIST are found and verify them (--download fetches them)"
+HELP = "show where MNIST / Fashion-MNIST are found and verify them (--download fetches or repairs them)"
 
 
 def add_arguments(parser):
     parser.add_argument("--download", action="store_true",
-                        help="download missing datasets into the course's datasets/ folder")
+                        help="download missing files and replace corrupt ones (into --data-dir / "
+                             f"${datasets.DATA_ENV} when set, else the course's datasets/ folder)")
     parser.add_argument("--data-dir", default=None,
                         help=f"folder holding mnist/ and fashion-mnist/ (default: ${datasets.DATA_ENV})")
     parser.add_argument("names", nargs="*", default=sorted(datasets.CHECKSUMS),
@@ -17,13 +23,24 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
+    names = [datasets._canonical(name) for name in args.names]  # an unknown name stops before any work
     bad = 0
-    for name in args.names:
-        name = datasets._canonical(name)
-        if args.download and not datasets.candidate_sources(name, args.data_dir):
-            print(f"{name}: downloading into {datasets.COURSE_DATA_DIR} ...", flush=True)
+    offline = None
+    for name in names:
+        if args.download:
+            if offline is not None:
+                print(f"{name}: FAILED: not downloaded: the network failed for {offline} (see above)")
+                bad += 1
+                continue
             try:
-                datasets.download(name)
+                folder = datasets.repair_folder(name, args.data_dir)
+                print(f"{name}: checking {folder}, downloading what is missing or bad ...", flush=True)
+                datasets.download(name, folder=folder, report=lambda msg, n=name: print(f"{n}: {msg}", flush=True))
+            except datasets.DownloadError as exc:
+                print(f"{name}: FAILED: {exc}")
+                offline = name
+                bad += 1
+                continue
             except datasets.DatasetError as exc:
                 print(f"{name}: FAILED: {exc}")
                 bad += 1

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cli import CommandError
+from ..errors import CommandError
 
 HELP = "score synthetic images in an .npz file (x, optional y) with every course metric"
 

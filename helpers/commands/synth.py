@@ -8,7 +8,12 @@ progress, and writes an ``.npz`` with ``x`` (uint8, N x 28 x 28), ``y`` (int64
 labels, conditional models only; classes balanced and shuffled) and ``meta``
 (a JSON string: model, dataset, seed, budget). The file is written to a
 temporary name in the same folder and renamed at the end, so a half-written
-file never appears under the final name.
+file never appears under the final name, and the temporary file is removed on
+any failure, Ctrl-C included.
+
+Faults are caught early: the output folder is created and tested for writing
+before any training, and samples that are NaN / infinite or blank (a diverged
+or untrained model) are refused with a one-line error instead of being written.
 """
 
 from __future__ import annotations
@@ -22,18 +27,22 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cli import CommandError
+from ..errors import CommandError, CourseError, SampleError
 
 HELP = "train (or load) a course model and write N synthetic images to an .npz file"
 DATASETS = ("mnist", "fashion_mnist")
 CHUNK = 1000
+#: An image whose pixels all lie within this many grey levels (standard deviation, 0..255) of
+#: its mean is blank or constant; real MNIST / Fashion-MNIST images are far above it.
+BLANK_STD = 2.0
 
 
 def add_arguments(parser):
     parser.add_argument("--model", required=True, help="registry name, e.g. vae, cvae, dcgan, cgan "
                         "(run with --model list to see those available)")
     parser.add_argument("--n", type=int, default=10000, help="number of images to generate (default 10000)")
-    parser.add_argument("--out", help="output .npz file (required unless --model list)")
+    parser.add_argument("--out", help="output .npz file (required unless --model list); "
+                        "its folder is created if needed")
     parser.add_argument("--seconds", type=float, default=None,
                         help="wall-clock training budget in seconds (default: the model's full-mode epochs)")
     parser.add_argument("--seed", type=int, default=0, help="seed for training and sampling (default 0)")
@@ -50,6 +59,58 @@ def balanced_labels(n: int, seed: int, num_classes: int = 10) -> np.ndarray:
     labels = np.arange(n) % num_classes
     np.random.default_rng(seed).shuffle(labels)
     return labels.astype(np.int64)
+
+
+def check_samples(x, name: str) -> None:
+    """Refuse samples from a broken model: :class:`~helpers.errors.SampleError` with a one-line fix.
+
+    Float output (before conversion to uint8) must be finite; uint8 output
+    must not be blank, i.e. not every image (nearly) constant: a model whose
+    training diverged to NaN produces constant images once converted.
+    """
+    x = np.asarray(x)
+    fix = ("its training diverged (or is untrained); nothing was written. Retrain it with a lower learning "
+           "rate (or a longer --seconds budget) and pass --retrain, so the cached checkpoint is not reused")
+    if np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.complexfloating):
+        finite = np.isfinite(x).reshape(len(x), -1).all(axis=1) if x.ndim else np.isfinite(x).reshape(1)
+        if not finite.all():
+            raise SampleError(f"model {name!r} produced {np.count_nonzero(~finite):,} of {len(finite):,} images "
+                              f"with NaN or infinite pixel values: {fix}.")
+        return
+    if x.ndim < 2 or len(x) == 0 or not np.issubdtype(x.dtype, np.integer):
+        return  # shape and dtype problems are reported by _check_generated
+    std = x.reshape(len(x), -1).astype(np.float32).std(axis=1)
+    if np.all(std < BLANK_STD):
+        value = int(np.median(x))
+        raise SampleError(f"model {name!r} produced {len(x):,} blank images (each one a constant grey, "
+                          f"typical value {value} of 255): {fix}.")
+
+
+def check_writable(out: Path) -> None:
+    """Create ``out``'s folder and prove a file can be written there, in milliseconds, before any training."""
+    parent = out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CommandError(f"cannot create the folder {parent} for --out ({exc.strerror or exc}); "
+                           f"choose another --out") from exc
+    if out.is_dir():
+        raise CommandError(f"--out {out} is a folder; give a file name ending in .npz")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".probe", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise CommandError(f"cannot write to the folder {parent} ({exc.strerror or exc}); "
+                           f"choose another --out") from exc
+
+
+def train_or_load(args):
+    """The trained model for ``args`` (from the model store when it holds one): the one call into the registry."""
+    from ..models import registry
+
+    return registry.trained(args.model, dataset=args.dataset, seconds=args.seconds, seed=args.seed,
+                            retrain=args.retrain or None).model  # None: COURSE_RETRAIN=1 can force it
 
 
 def _check_generated(x, y, n_expected: int, conditional: bool, name: str):
@@ -78,16 +139,13 @@ def write_npz_atomic(path: Path, **arrays) -> None:
 
 def run(args) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up log quiet
-    from ..models import registry
-
-    available = registry.recipes()
     if args.model == "list":
-        for name, recipe in sorted(available.items()):
+        from ..models import registry
+
+        for name, recipe in sorted(registry.recipes().items()):
             print(f"{name:10s} {'conditional  ' if recipe.conditional else 'unconditional'}  {recipe.description}")
         return 0
-    if args.model not in available:
-        raise CommandError(f"unknown model {args.model!r}; available: "
-                           f"{', '.join(sorted(available)) or 'none yet (no model modules found)'}")
+    # Every check that needs no model comes first: a bad --out fails in milliseconds, not after training.
     if args.n <= 0:
         raise CommandError(f"--n must be a positive number of images, got {args.n}")
     if args.seconds is not None and not args.seconds > 0:
@@ -97,17 +155,19 @@ def run(args) -> int:
     out = Path(args.out).expanduser()
     if out.suffix != ".npz":
         raise CommandError(f"--out must end in .npz (got {out.name!r}); e.g. --out samples.npz")
-    if not out.parent.is_dir():
-        raise CommandError(f"folder {out.parent} does not exist; create it or choose another --out")
-    if out.is_dir():
-        raise CommandError(f"--out {out} is a folder; give a file name ending in .npz")
+    check_writable(out)
 
+    from ..models import registry
+
+    available = registry.recipes()
+    if args.model not in available:
+        raise CommandError(f"unknown model {args.model!r}; available: "
+                           f"{', '.join(sorted(available)) or 'none yet (no model modules found)'}")
     recipe = available[args.model]
     budget = "full-mode epochs" if args.seconds is None else f"a {args.seconds:g}-second budget"
     _status(f"[1/3] {args.model}: training on {args.dataset} with {budget} (or loading its cached checkpoint)")
     start = time.perf_counter()
-    model = registry.trained(args.model, dataset=args.dataset, seconds=args.seconds, seed=args.seed,
-                             retrain=args.retrain or None).model  # None: COURSE_RETRAIN=1 can force it
+    model = train_or_load(args)
     _status(f"      ready after {time.perf_counter() - start:.1f} s")
 
     labels = balanced_labels(args.n, args.seed) if recipe.conditional else None
@@ -117,6 +177,7 @@ def run(args) -> int:
         hi = min(lo + CHUNK, args.n)
         x, y = recipe.generate(model, hi - lo, seed=args.seed + i,
                                labels=None if labels is None else labels[lo:hi])
+        check_samples(x, args.model)
         x, y = _check_generated(x, y, hi - lo, recipe.conditional, args.model)
         xs.append(x)
         ys.append(y)
@@ -129,7 +190,11 @@ def run(args) -> int:
     meta = {"model": args.model, "dataset": args.dataset, "seed": args.seed, "seconds": args.seconds,
             "n": args.n, "conditional": recipe.conditional}
     arrays["meta"] = np.array(json.dumps(meta))
-    write_npz_atomic(out, **arrays)
+    try:
+        write_npz_atomic(out, **arrays)
+    except OSError as exc:
+        raise CourseError(f"could not write {out} ({exc.__class__.__name__}: {exc}); nothing was written. "
+                          f"Free some space or choose another --out") from exc
     _status(f"[3/3] wrote {out} (x {x.shape} uint8" + (", y labels" if recipe.conditional else "") + ")")
     print(out)
     return 0
