@@ -57,7 +57,7 @@ bench: $(STAMP)
 	$(PY) -m helpers bench --seconds 300
 
 lint: $(STAMP)
-	$(PY) -m ruff check helpers tests
+	$(PY) -m ruff check helpers tests tools
 
 clean:
 	rm -rf .cache test-artifacts .pytest_cache

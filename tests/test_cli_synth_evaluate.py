@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from helpers import cli
+from helpers.commands import synth
 from helpers.models import registry
 from helpers.results import TrainResult
-from helpers.commands import synth
 
 HAS_DATA = bool(os.environ.get("COURSE_DATA_DIR"))
 

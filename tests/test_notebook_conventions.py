@@ -2,10 +2,9 @@
 
 import json
 import re
-import tomllib
-from pathlib import Path
 
 import pytest
+import tomllib
 
 from helpers.runtime import COLAB_SETUP_CELL, PROJECT_ROOT, REPO_URL, colab_badge
 

@@ -49,9 +49,9 @@ def _train_tiny_model(seed):
 
 def test_same_seed_gives_bitwise_identical_weights():
     first, second = _train_tiny_model(7), _train_tiny_model(7)
-    assert all(np.array_equal(a, b) for a, b in zip(first, second))
+    assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
     other = _train_tiny_model(8)
-    assert not all(np.array_equal(a, b) for a, b in zip(first, other))
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other, strict=True))
 
 
 def test_setup_prints_one_line_with_device_mode_and_data(capsys, monkeypatch, real_data_dir):

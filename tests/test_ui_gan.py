@@ -5,8 +5,8 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-from helpers.ui import gan as ui_gan  # noqa: E402
 from helpers.models import gan  # noqa: E402
+from helpers.ui import gan as ui_gan  # noqa: E402
 
 TINY = dict(latent_dim=8, width=8)
 

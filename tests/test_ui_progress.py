@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from helpers.ui import progress
 from helpers.models import gan
+from helpers.ui import progress
 
 
 def test_format_line_shows_budget_batches_rate_and_metrics():

@@ -46,17 +46,43 @@ Caches live in memory for the process: the evaluator and real data
 empties them all.
 """
 
-from .features import (DATASETS, EVALUATOR_WIDTH, WEIGHTS_DIR, Evaluator, MetricsError, as_features,
-                       as_images, as_labels, build_evaluator, canonical_dataset, evaluator, evaluator_paths,
-                       real_data)
+from .features import (
+                       DATASETS,
+                       EVALUATOR_WIDTH,
+                       WEIGHTS_DIR,
+                       Evaluator,
+                       MetricsError,
+                       as_features,
+                       as_images,
+                       as_labels,
+                       build_evaluator,
+                       canonical_dataset,
+                       evaluator,
+                       evaluator_paths,
+                       real_data,
+)
 from .fidelity import DC_K, classifier_score, density_coverage, label_fidelity, precision_recall
 from .frechet import feature_stats, frechet_distance, frechet_from_stats
 from .geometry import kth_nn_radii, nearest_neighbours, pairwise_distances
 from .privacy import memorisation
-from .report import (ALL_METRICS, clear_caches, compare, evaluate_samples, format_results, real_baseline,
-                     summary)
-from .usefulness import (TSTR_BATCH_SIZE, TSTR_EPOCHS, TSTR_LEARNING_RATE, TSTR_SEED, test_accuracy,
-                         train_fixed_cnn, tstr)
+from .report import (
+                       ALL_METRICS,
+                       clear_caches,
+                       compare,
+                       evaluate_samples,
+                       format_results,
+                       real_baseline,
+                       summary,
+)
+from .usefulness import (
+                       TSTR_BATCH_SIZE,
+                       TSTR_EPOCHS,
+                       TSTR_LEARNING_RATE,
+                       TSTR_SEED,
+                       test_accuracy,
+                       train_fixed_cnn,
+                       tstr,
+)
 
 __all__ = [
     "ALL_METRICS", "DATASETS", "DC_K", "EVALUATOR_WIDTH", "TSTR_BATCH_SIZE", "TSTR_EPOCHS",

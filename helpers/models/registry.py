@@ -15,9 +15,9 @@ and returns a :class:`~helpers.training.TrainResult`;
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable
 
 from . import autoencoder, reference, vae
 from .gan import training as gan_training

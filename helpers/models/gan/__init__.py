@@ -24,8 +24,16 @@ from .data import GAN_RANGE, from_gan_range, make_gan_dataset, to_gan_range
 from .dcgan import DCGAN
 from .infogan import InfoGAN
 from .latent import class_mixtures, slerp
-from .losses import (LOSSES, classification_loss, discriminator_loss, generator_loss, hinge_discriminator_loss,
-                     hinge_generator_loss, minimax_generator_loss, top_k_logits)
+from .losses import (
+                     LOSSES,
+                     classification_loss,
+                     discriminator_loss,
+                     generator_loss,
+                     hinge_discriminator_loss,
+                     hinge_generator_loss,
+                     minimax_generator_loss,
+                     top_k_logits,
+)
 from .monitor import animate, class_coverage, code_purity, plot_history, quick_scores
 from .networks import build_discriminator, build_generator
 from .training import DEFAULTS, FULL_EPOCHS, SampleGrid, build_gan, fit_gan, train_gan

@@ -14,6 +14,7 @@ import numpy as np
 from keras import ops
 
 from .losses import LOSSES
+from .networks import with_one_hot
 
 
 class TwoPlayerGAN(keras.Model):
@@ -94,6 +95,10 @@ class TwoPlayerGAN(keras.Model):
         """``z ~ N(0, I)``, (n, latent_dim), from the model's seed generator."""
         return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
 
+    def fakes(self, n, labels=None):
+        """``G(z)`` (or ``G(z, labels)``) for fresh noise: a batch of ``n`` fakes, in training mode."""
+        return self.generator(self.generator_inputs(self.sample_noise(n), labels), training=True)
+
     @staticmethod
     def apply(optimizer, tape, loss, network):
         """One gradient step of ``network``'s weights on ``loss`` (the other player's weights stay put)."""
@@ -109,18 +114,30 @@ class TwoPlayerGAN(keras.Model):
         for w_ema, w in zip(self.generator_ema.weights, self.generator.weights, strict=True):
             w_ema.assign(decay * w_ema + (1.0 - decay) * w)
 
-    def track(self, **values):
-        """Update the trackers and return their results (what ``train_step`` returns)."""
+    def track(self, real_logits, fake_logits, **losses):
+        """Update the trackers with the losses and ``d_real`` = mean D(x), ``d_fake`` = mean D(G(z)); return them."""
+        values = {**losses, "d_real": ops.mean(ops.sigmoid(real_logits)), "d_fake": ops.mean(ops.sigmoid(fake_logits))}
         for name, value in values.items():
             self.trackers[name].update_state(value)
         return {m.name: m.result() for m in self.metrics}
 
     # -- sampling ---------------------------------------------------------
+    #: How many one-hot inputs G takes besides z (classes, codes) and what they are called; None: just z.
+    input_labels: tuple[str, int] | None = None
+
     def generator_inputs(self, z, labels):
-        """What G takes: the noise alone here; ``[z, one_hot(...)]`` for the conditional GAN and InfoGAN."""
-        if labels is not None:
-            raise ValueError(f"{type(self).__name__} is unconditional: it takes no labels")
-        return ops.convert_to_tensor(z, "float32")
+        """What G takes: the noise ``z``, and ``[z, one_hot(labels)]`` for the conditional GAN and InfoGAN.
+
+        Labels are indices (N,) or rows of weights (N, depth) that blend classes or codes.
+        """
+        if self.input_labels is None:
+            if labels is not None:
+                raise ValueError(f"{type(self).__name__} is unconditional: it takes no labels")
+            return ops.convert_to_tensor(z, "float32")
+        kind, depth = self.input_labels
+        if labels is None:
+            raise ValueError(f"{type(self).__name__} needs {kind}: pass labels=[...] (one per sample).")
+        return with_one_hot(z, labels, depth)
 
     def call(self, inputs, training=False):
         return self.generator(inputs, training=training)

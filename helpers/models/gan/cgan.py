@@ -8,7 +8,7 @@ from keras import ops
 
 from .base import TwoPlayerGAN
 from .losses import classification_loss
-from .networks import build_discriminator, build_generator, with_one_hot
+from .networks import build_discriminator, build_generator
 
 
 @keras.saving.register_keras_serializable(package="course")
@@ -28,6 +28,7 @@ class ConditionalGAN(TwoPlayerGAN):
                  **kwargs):
         super().__init__(latent_dim=latent_dim, width=width, **kwargs)
         self.num_classes, self.aux_weight = int(num_classes), float(aux_weight)
+        self.input_labels = ("labels (class indices)", self.num_classes)  # G(z, y): y one-hot
         self._set_networks(build_generator(self.latent_dim, self.width, self.num_classes, self.batch_norm),
                            build_discriminator(self.d_width, self.num_classes, self.dropout, self.spectral_norm),
                            trackers=("d_loss", "g_loss", "d_class_loss", "g_class_loss", "d_real", "d_fake"))
@@ -45,7 +46,7 @@ class ConditionalGAN(TwoPlayerGAN):
         n = ops.shape(x_real)[0]
 
         # 1) Discriminator: real/fake for the pair (x, y), and classify the real images.
-        x_fake = self.generator(self.generator_inputs(self.sample_noise(n), y), training=True)
+        x_fake = self.fakes(n, y)
         with tf.GradientTape() as tape:
             real_logits, real_class_logits = self.discriminator([x_real, y], training=True)
             fake_logits, _ = self.discriminator([x_fake, y], training=True)
@@ -56,7 +57,7 @@ class ConditionalGAN(TwoPlayerGAN):
 
         # 2) Generator: fool D and make the fakes be classified as the requested digit.
         with tf.GradientTape() as tape:
-            x_fake = self.generator(self.generator_inputs(self.sample_noise(n), y), training=True)
+            x_fake = self.fakes(n, y)
             g_logits, g_class_logits = self.discriminator([x_fake, y], training=True)
             g_loss = self.g_loss_fn(g_logits)
             g_class_loss = self.aux_weight * classification_loss(y, g_class_logits)
@@ -64,14 +65,8 @@ class ConditionalGAN(TwoPlayerGAN):
         self.apply(self.g_optimizer, tape, g_total, self.generator)
 
         self.update_ema()
-        return self.track(d_loss=d_loss, g_loss=g_loss, d_class_loss=d_class_loss, g_class_loss=g_class_loss,
-                          d_real=ops.mean(ops.sigmoid(real_logits)), d_fake=ops.mean(ops.sigmoid(fake_logits)))
-
-    def generator_inputs(self, z, labels):
-        """``[z, one_hot(y)]``; labels are class indices (N,) or class mixtures (N, num_classes)."""
-        if labels is None:
-            raise ValueError("ConditionalGAN needs labels: pass labels=[...] (one class index per sample).")
-        return with_one_hot(z, labels, self.num_classes)
+        return self.track(real_logits, fake_logits, d_loss=d_loss, g_loss=g_loss, d_class_loss=d_class_loss,
+                          g_class_loss=g_class_loss)
 
     def generate(self, n: int = None, seed: int = 0, z=None, labels=None, use_ema: bool = True,
                  batch_size: int = 1000) -> np.ndarray:

@@ -39,7 +39,7 @@ class DCGAN(TwoPlayerGAN):
         n = ops.shape(x_real)[0]
 
         # 1) Discriminator: minimise -log D(x) - log(1 - D(G(z))).
-        x_fake = self.generator(self.sample_noise(n), training=True)
+        x_fake = self.fakes(n)
         with tf.GradientTape() as tape:
             real_logits = self.discriminator(x_real, training=True)
             fake_logits = self.discriminator(x_fake, training=True)
@@ -48,7 +48,7 @@ class DCGAN(TwoPlayerGAN):
 
         # 2) Generator: minimise -log D(G(z)) (non-saturating); only G's weights move.
         with tf.GradientTape() as tape:
-            g_logits = self.discriminator(self.generator(self.sample_noise(n), training=True), training=True)
+            g_logits = self.discriminator(self.fakes(n), training=True)
             if self.top_k < 1.0:  # learn only from the fakes D already finds most realistic
                 g_logits = top_k_logits(g_logits, self.top_k)
             g_loss = self.g_loss_fn(g_logits)
@@ -56,5 +56,4 @@ class DCGAN(TwoPlayerGAN):
 
         # 3) Moving average of G's weights, used for sampling.
         self.update_ema()
-        return self.track(d_loss=d_loss, g_loss=g_loss, d_real=ops.mean(ops.sigmoid(real_logits)),
-                          d_fake=ops.mean(ops.sigmoid(fake_logits)))
+        return self.track(real_logits, fake_logits, d_loss=d_loss, g_loss=g_loss)

@@ -8,7 +8,7 @@ from keras import ops
 
 from .base import TwoPlayerGAN, images_of
 from .losses import classification_loss
-from .networks import build_discriminator, build_generator, with_one_hot
+from .networks import build_discriminator, build_generator
 
 
 @keras.saving.register_keras_serializable(package="course")
@@ -29,6 +29,7 @@ class InfoGAN(TwoPlayerGAN):
                  **kwargs):
         super().__init__(latent_dim=latent_dim, width=width, **kwargs)
         self.num_codes, self.info_weight = int(num_codes), float(info_weight)
+        self.input_labels = ("codes", self.num_codes)  # G(z, c): c one-hot
         self._set_networks(build_generator(self.latent_dim, self.width, self.num_codes, self.batch_norm),
                            build_discriminator(self.d_width, None, self.dropout, self.spectral_norm,
                                                code_head=self.num_codes),
@@ -49,7 +50,7 @@ class InfoGAN(TwoPlayerGAN):
 
         # 1) D and Q: tell real from fake, and recover the code c of each fake.
         c = self.sample_codes(n)
-        x_fake = self.generator(self.generator_inputs(self.sample_noise(n), c), training=True)
+        x_fake = self.fakes(n, c)
         with tf.GradientTape() as tape:
             real_logits, _ = self.discriminator(x_real, training=True)
             fake_logits, fake_code_logits = self.discriminator(x_fake, training=True)
@@ -61,7 +62,7 @@ class InfoGAN(TwoPlayerGAN):
         # 2) G: fool D and draw each code so that Q recognises it.
         c = self.sample_codes(n)
         with tf.GradientTape() as tape:
-            x_fake = self.generator(self.generator_inputs(self.sample_noise(n), c), training=True)
+            x_fake = self.fakes(n, c)
             g_logits, g_code_logits = self.discriminator(x_fake, training=True)
             g_loss = self.g_loss_fn(g_logits)
             g_code_loss = self.info_weight * classification_loss(c, g_code_logits)
@@ -69,14 +70,8 @@ class InfoGAN(TwoPlayerGAN):
         self.apply(self.g_optimizer, tape, g_total, self.generator)
 
         self.update_ema()
-        return self.track(d_loss=d_loss, g_loss=g_loss, d_code_loss=d_code_loss, g_code_loss=g_code_loss,
-                          d_real=ops.mean(ops.sigmoid(real_logits)), d_fake=ops.mean(ops.sigmoid(fake_logits)))
-
-    def generator_inputs(self, z, codes):
-        """``[z, one_hot(c)]``; codes are indices (N,) or mixtures (N, num_codes)."""
-        if codes is None:
-            raise ValueError("InfoGAN's generator needs codes: pass labels=[...] (one code per sample).")
-        return with_one_hot(z, codes, self.num_codes)
+        return self.track(real_logits, fake_logits, d_loss=d_loss, g_loss=g_loss, d_code_loss=d_code_loss,
+                          g_code_loss=g_code_loss)
 
     def generate(self, n: int = None, seed: int = 0, z=None, labels=None, use_ema: bool = True,
                  batch_size: int = 1000) -> np.ndarray:
