@@ -46,3 +46,11 @@ class SampleError(CourseError):
 
 class TrainingDiverged(CourseError):
     """A loss or weight became NaN or infinite: the run is stopped and nothing is cached."""
+
+
+class DatasetError(CourseError, RuntimeError):
+    """A dataset is missing, incomplete or corrupt. The message says how to fix it (chapter 00)."""
+
+
+class DownloadError(DatasetError):
+    """The network could not be reached (or refused): the message names the offline alternatives (chapter 00)."""

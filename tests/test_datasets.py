@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from helpers import datasets
+from helpers import data_sources, datasets, downloads
 from helpers.datasets import DatasetError
 
 FILES = [f[0] + ".gz" for f in datasets.FILES.values()]
@@ -17,8 +17,8 @@ FILES = [f[0] + ".gz" for f in datasets.FILES.values()]
 def isolated_sources(tmp_path, monkeypatch):
     """No source but the ones a test creates: empty course/debian/keras folders, no env var."""
     monkeypatch.delenv(datasets.DATA_ENV, raising=False)
-    monkeypatch.setattr(datasets, "COURSE_DATA_DIR", tmp_path / "course")
-    monkeypatch.setattr(datasets, "DEBIAN_DATA_DIR", tmp_path / "debian")
+    monkeypatch.setattr(data_sources, "COURSE_DATA_DIR", tmp_path / "course")
+    monkeypatch.setattr(data_sources, "DEBIAN_DATA_DIR", tmp_path / "debian")
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     datasets._load_cached.cache_clear()
     yield
@@ -29,7 +29,7 @@ def _no_network(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the loader tried to use the network")
 
-    monkeypatch.setattr(datasets.urllib.request, "urlopen", refuse)
+    monkeypatch.setattr(downloads.urllib.request, "urlopen", refuse)
 
 
 def _copy_mnist(real_data_dir, dest, corrupt=None):
@@ -78,7 +78,7 @@ def test_returned_arrays_are_private_copies(real_data_dir):
 
 
 def test_source_priority_env_before_course_folder(real_data_dir, tmp_path, monkeypatch):
-    _copy_mnist(real_data_dir, datasets.COURSE_DATA_DIR)
+    _copy_mnist(real_data_dir, data_sources.COURSE_DATA_DIR)
     assert datasets.candidate_sources("mnist")[0].kind == "course"
     monkeypatch.setenv(datasets.DATA_ENV, str(real_data_dir))
     kinds = [s.kind for s in datasets.candidate_sources("mnist")]
@@ -86,7 +86,7 @@ def test_source_priority_env_before_course_folder(real_data_dir, tmp_path, monke
 
 
 def test_debian_folder_is_used(real_data_dir, monkeypatch):
-    _copy_mnist(real_data_dir, datasets.DEBIAN_DATA_DIR)
+    _copy_mnist(real_data_dir, data_sources.DEBIAN_DATA_DIR)
     _no_network(monkeypatch)
     (x, _), _ = datasets.load_mnist()
     assert x.shape == (60000, 28, 28)
@@ -138,7 +138,7 @@ def test_download_writes_atomically_and_verifies(real_data_dir, tmp_path, monkey
         calls.append(url)
         return FakeResponse(real_data_dir / "mnist" / url.rsplit("/", 1)[1])
 
-    monkeypatch.setattr(datasets.urllib.request, "urlopen", fake_urlopen)
+    monkeypatch.setattr(downloads.urllib.request, "urlopen", fake_urlopen)
     folder = datasets.download("mnist", tmp_path / "dl")
     assert sorted(p.name for p in folder.iterdir()) == sorted(FILES)  # no .part left behind
     assert all(u.startswith(datasets.DOWNLOAD_URLS["mnist"]) for u in calls) and len(calls) == 4
@@ -150,14 +150,14 @@ def test_failed_download_leaves_no_partial_file(tmp_path, monkeypatch):
     def broken(url, timeout):
         raise OSError("network unreachable")
 
-    monkeypatch.setattr(datasets.urllib.request, "urlopen", broken)
+    monkeypatch.setattr(downloads.urllib.request, "urlopen", broken)
     with pytest.raises(DatasetError, match="Could not download .*network unreachable"):
         datasets.download("mnist", tmp_path / "dl")
     assert list((tmp_path / "dl" / "mnist").iterdir()) == []
 
 
 def test_missing_everywhere_and_offline_gives_clear_error(monkeypatch):
-    monkeypatch.setattr(datasets.urllib.request, "urlopen",
+    monkeypatch.setattr(downloads.urllib.request, "urlopen",
                         lambda *a, **k: (_ for _ in ()).throw(OSError("no internet")))
     with pytest.raises(DatasetError, match=r"not available locally.*COURSE_DATA_DIR"):
         datasets.load_mnist()
@@ -318,7 +318,7 @@ def _serve(real_data_dir, monkeypatch, bad=None):
         data = bad(base) if bad else None
         dest.write_bytes(data if data is not None else (real_data_dir / "mnist" / base).read_bytes())
 
-    monkeypatch.setattr(datasets, "_fetch", fake_fetch)
+    monkeypatch.setattr(downloads, "_fetch", fake_fetch)
     return fetched
 
 
@@ -382,16 +382,16 @@ def test_a_download_that_does_not_verify_keeps_the_old_file(real_data_dir, tmp_p
 
 def test_download_offline_is_one_line_naming_the_alternatives(tmp_path, monkeypatch):
     def offline(url, dest):
-        raise datasets.urllib.error.URLError("[Errno -2] Name or service not known")
+        raise downloads.urllib.error.URLError("[Errno -2] Name or service not known")
 
-    monkeypatch.setattr(datasets, "_fetch", offline)
+    monkeypatch.setattr(downloads, "_fetch", offline)
     for name in ("mnist", "fashion_mnist"):
         with pytest.raises(datasets.DownloadError) as exc:
             datasets.download(name, tmp_path / "dl")
         text = str(exc.value)
         assert "\n" not in text and "offline?" in text and "Name or service not known" in text
         assert "COURSE_DATA_DIR" in text and "Nothing was written" in text
-    assert "dataset-fashion-mnist" in text and f"{datasets.DEBIAN_DATA_DIR / 'fashion-mnist'}/" in text
+    assert "dataset-fashion-mnist" in text and f"{data_sources.DEBIAN_DATA_DIR / 'fashion-mnist'}/" in text
     assert [p for p in (tmp_path / "dl").rglob("*") if p.is_file()] == []
 
 
@@ -403,7 +403,7 @@ def test_interrupted_download_leaves_the_old_file_and_no_temp(real_data_dir, tmp
         dest.write_bytes(b"\x1f\x8b half")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(datasets, "_fetch", interrupted)
+    monkeypatch.setattr(downloads, "_fetch", interrupted)
     with pytest.raises(KeyboardInterrupt):
         datasets.download("mnist", folder=folder)
     assert (folder / "t10k-labels-idx1-ubyte.gz").read_bytes() == before and _leftovers(folder) == []
@@ -415,10 +415,10 @@ def test_repair_folder_is_the_folder_in_use_or_the_course_folder(real_data_dir, 
     monkeypatch.setenv(datasets.DATA_ENV, str(tmp_path / "new"))
     assert datasets.repair_folder("mnist") == tmp_path / "new" / "mnist"  # created by download()
     monkeypatch.delenv(datasets.DATA_ENV)
-    assert datasets.repair_folder("fashion-mnist") == datasets.COURSE_DATA_DIR / "fashion-mnist"
+    assert datasets.repair_folder("fashion-mnist") == data_sources.COURSE_DATA_DIR / "fashion-mnist"
     (tmp_path / "debian" / "mnist").mkdir(parents=True)  # a read-only system copy is never written to
     shutil.copy(real_data_dir / "mnist" / FILES[0], tmp_path / "debian" / "mnist" / FILES[0])
-    assert datasets.repair_folder("mnist") == datasets.COURSE_DATA_DIR / "mnist"
+    assert datasets.repair_folder("mnist") == data_sources.COURSE_DATA_DIR / "mnist"
 
 
 def test_cli_data_download_repairs_and_reports(real_data_dir, tmp_path, monkeypatch, capsys):
@@ -432,3 +432,18 @@ def test_cli_data_download_repairs_and_reports(real_data_dir, tmp_path, monkeypa
     out = capsys.readouterr().out
     assert "t10k-labels-idx1-ubyte.gz is bad" in out and "replaced by a verified download" in out
     assert "mnist: OK: found in argument" in out
+
+
+# ------------------------------------------------------------ module layout
+def test_datasets_reexports_every_public_name_of_the_data_modules():
+    from helpers import errors, pipelines
+
+    for module in (data_sources, downloads, pipelines):
+        public = {n for n, v in vars(module).items()
+                  if callable(v) and not n.startswith("_") and getattr(v, "__module__", None) == module.__name__}
+        assert public <= set(module.__all__), f"{module.__name__}: {sorted(public - set(module.__all__))}"
+        assert set(module.__all__) <= set(datasets.__all__)
+        for name in public:  # the same object: the code lives in one place
+            assert getattr(datasets, name) is getattr(module, name)
+    assert datasets.DatasetError is errors.DatasetError and datasets.DownloadError is errors.DownloadError
+    assert all(hasattr(datasets, name) for name in datasets.__all__)

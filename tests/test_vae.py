@@ -179,3 +179,15 @@ def test_recipes_generate_uint8_with_requested_labels():
     assert x.shape == (3, 28, 28) and y is None
     np.testing.assert_array_equal(x, V.generate_recipe_samples(vae, 3, seed=0)[0])  # same seed, same images
     assert not np.array_equal(x, V.generate_recipe_samples(vae, 3, seed=1)[0])
+
+
+def test_the_package_reexports_every_public_name_of_its_modules():
+    from helpers.models.vae import losses, model, training
+
+    for module in (losses, model, training):
+        assert set(module.__all__) <= set(V.__all__), module.__name__
+        public = {n for n, v in vars(module).items()
+                  if callable(v) and not n.startswith("_") and getattr(v, "__module__", None) == module.__name__}
+        assert public <= set(module.__all__), f"{module.__name__}: {sorted(public - set(module.__all__))}"
+        for name in module.__all__:  # the same object: the code lives in one place
+            assert getattr(V, name) is getattr(module, name)

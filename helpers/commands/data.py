@@ -2,12 +2,13 @@
 
 With ``--download`` it also repairs: every missing, corrupt or mismatched
 file is downloaded to a temporary name beside it, verified, and only then
-renamed into place (see :func:`helpers.datasets.download`).
+renamed into place (see :func:`helpers.downloads.download`).
 """
 
 from __future__ import annotations
 
-from .. import datasets
+from .. import data_sources, datasets, downloads
+from ..errors import DatasetError, DownloadError
 
 HELP = "show where MNIST / Fashion-MNIST are found and verify them (--download fetches or repairs them)"
 
@@ -15,15 +16,15 @@ HELP = "show where MNIST / Fashion-MNIST are found and verify them (--download f
 def add_arguments(parser):
     parser.add_argument("--download", action="store_true",
                         help="download missing files and replace corrupt ones (into --data-dir / "
-                             f"${datasets.DATA_ENV} when set, else the course's datasets/ folder)")
+                             f"${data_sources.DATA_ENV} when set, else the course's datasets/ folder)")
     parser.add_argument("--data-dir", default=None,
-                        help=f"folder holding mnist/ and fashion-mnist/ (default: ${datasets.DATA_ENV})")
-    parser.add_argument("names", nargs="*", default=sorted(datasets.CHECKSUMS),
+                        help=f"folder holding mnist/ and fashion-mnist/ (default: ${data_sources.DATA_ENV})")
+    parser.add_argument("names", nargs="*", default=sorted(data_sources.CHECKSUMS),
                         help="datasets to check (default: all)")
 
 
 def run(args) -> int:
-    names = [datasets._canonical(name) for name in args.names]  # an unknown name stops before any work
+    names = [data_sources._canonical(name) for name in args.names]  # an unknown name stops before any work
     bad = 0
     offline = None
     for name in names:
@@ -33,15 +34,15 @@ def run(args) -> int:
                 bad += 1
                 continue
             try:
-                folder = datasets.repair_folder(name, args.data_dir)
+                folder = downloads.repair_folder(name, args.data_dir)
                 print(f"{name}: checking {folder}, downloading what is missing or bad ...", flush=True)
-                datasets.download(name, folder=folder, report=lambda msg, n=name: print(f"{n}: {msg}", flush=True))
-            except datasets.DownloadError as exc:
+                downloads.download(name, folder=folder, report=lambda msg, n=name: print(f"{n}: {msg}", flush=True))
+            except DownloadError as exc:
                 print(f"{name}: FAILED: {exc}")
                 offline = name
                 bad += 1
                 continue
-            except datasets.DatasetError as exc:
+            except DatasetError as exc:
                 print(f"{name}: FAILED: {exc}")
                 bad += 1
                 continue

@@ -1,83 +1,26 @@
-"""Variational autoencoders (chapter 04): VAE, β-VAE and a conditional VAE.
+"""The VAE models of chapter 04: :class:`VAE` (also the β-VAE) and :class:`ConditionalVAE`.
 
-The model follows Kingma & Welling (2014). An encoder maps an image ``x`` to
-the mean ``mu`` and log-variance ``log_var`` of a diagonal Gaussian
-``q(z|x)``; a latent ``z = mu + sigma * eps`` (the reparameterisation trick)
-goes through the decoder, which outputs one Bernoulli logit per pixel, so
-``p(x|z)`` is a product of 784 coin flips. Training maximises the evidence
-lower bound (ELBO); ``train_step`` minimises, per image and in nats,
-
-    loss = reconstruction + beta * KL
-    reconstruction = -log p(x|z)       = sum_pixels BCE(x, sigmoid(logits))
-    KL             = KL(q(z|x) || N(0, I)) = 1/2 sum_j (mu_j^2 + sigma_j^2 - 1 - log sigma_j^2)
-
-With ``beta = 1`` the loss is the negative ELBO, an upper bound on
-``-log p(x)``. ``ConditionalVAE`` feeds a one-hot label to the encoder and the
-decoder, so ``decode(z, labels)`` draws the digit you ask for.
-
-Data: images in [0, 1]. With ``binarize=True`` (default) every training batch
-is binarised afresh, ``x_bin ~ Bernoulli(x)`` ("dynamically binarised MNIST");
-the test set is binarised once with a fixed seed (:func:`binarize`). Binarising
-an already binary image changes nothing, so evaluation on that fixed set is
-deterministic apart from the one z sample per image.
-
-Architecture: a multilayer perceptron by default. On a 2-core CPU it
-processes several times more images per second than a small conv net, and
-for a VAE on MNIST more epochs beat a fancier decoder at equal CPU time
-(see the benchmark in the README and :data:`RECIPES`).
+An encoder maps an image ``x`` to the mean ``mu`` and log-variance
+``log_var`` of a diagonal Gaussian ``q(z|x)``; ``z = mu + sigma * eps`` goes
+through the decoder, which outputs one Bernoulli logit per pixel.
+``train_step`` minimises ``reconstruction + beta * KL`` (the loss terms are in
+:mod:`helpers.models.vae.losses`; the package docstring has the derivation).
+Import the classes from :mod:`helpers.models.vae`.
 """
 
 from __future__ import annotations
 
 import math
-import time
 
 import keras
 import numpy as np
 from keras import layers, ops
 
-from .. import training
+from .losses import bernoulli_nll, gaussian_kl, gaussian_log_density
 
-LOG_2PI = math.log(2.0 * math.pi)
-
-
-# ---------------------------------------------------------------- loss terms
-def bernoulli_nll(x, logits):
-    """``-log p(x|z)`` per image (nats) for a Bernoulli decoder: summed pixel BCE from logits.
-
-    ``softplus(l) - x * l`` is ``-[x log s(l) + (1-x) log(1-s(l))]`` written stably.
-    """
-    x = ops.reshape(ops.cast(x, logits.dtype), (ops.shape(x)[0], -1))
-    logits = ops.reshape(logits, (ops.shape(logits)[0], -1))
-    return ops.sum(ops.softplus(logits) - x * logits, axis=-1)
+__all__ = ["ConditionalVAE", "VAE"]
 
 
-def gaussian_kl(mu, log_var):
-    """``KL(N(mu, diag(exp(log_var))) || N(0, I))`` per row, in nats (closed form)."""
-    return 0.5 * ops.sum(ops.square(mu) + ops.exp(log_var) - 1.0 - log_var, axis=-1)
-
-
-def gaussian_log_density(z, mu, log_var):
-    """``log N(z; mu, diag(exp(log_var)))`` summed over the last axis."""
-    return -0.5 * ops.sum(LOG_2PI + log_var + ops.square(z - mu) * ops.exp(-log_var), axis=-1)
-
-
-def binarize(x, seed: int = 0) -> np.ndarray:
-    """A fixed stochastic binarisation: each pixel is 1 with probability equal to its intensity.
-
-    ``x`` is uint8 (N, 28, 28) or float in [0, 1]; returns float32 (N, 28, 28, 1) of 0s and 1s.
-    Used once for the test set so every epoch is evaluated on the same binary images.
-    """
-    x = np.asarray(x)
-    if x.dtype == np.uint8:
-        x = x.astype(np.float32) / 255.0
-    if x.ndim == 3:
-        x = x[..., None]
-    rng = np.random.default_rng(seed)
-    return (rng.random(x.shape, dtype=np.float32) < x).astype(np.float32)
-
-
-# --------------------------------------------------------------------- model
 @keras.saving.register_keras_serializable(package="course")
 class VAE(keras.Model):
     """VAE with a diagonal-Gaussian encoder and a Bernoulli (logit) decoder.
@@ -86,6 +29,7 @@ class VAE(keras.Model):
     them); ``beta`` weighs the KL term (β-VAE, Higgins et al. 2017; 1 = the
     ELBO). ``num_classes > 0`` makes it conditional (see :class:`ConditionalVAE`).
     ``call(x)`` returns the decoded Bernoulli means ``sigmoid(logits)`` for ``x``.
+    Chapter 04 (and chapter 06, as the registry's ``vae``).
     """
 
     def __init__(self, latent_dim: int = 32, hidden=(512, 256), beta: float = 1.0,
@@ -297,6 +241,7 @@ class ConditionalVAE(VAE):
     Train it with ``fit(x_train, y_train)``. A small code (default 4) matters:
     with 16 dimensions some class information stays in ``z`` and samples often
     show the wrong digit (label fidelity 62% vs 94% after 4 epochs, measured).
+    Chapter 04 (and chapter 06, as the registry's ``cvae``).
     """
 
     def __init__(self, latent_dim: int = 4, hidden=(512, 256), beta: float = 1.0,
@@ -305,150 +250,3 @@ class ConditionalVAE(VAE):
             raise ValueError(f"a conditional VAE needs num_classes >= 2, got {num_classes}")
         super().__init__(latent_dim=latent_dim, hidden=hidden, beta=beta, num_classes=num_classes, **kwargs)
 
-
-# ----------------------------------------------------------------- training
-def compile_vae(model, learning_rate: float = 2e-3, jit_compile="auto"):
-    """Adam + the model's own loss (in ``train_step``). XLA (``jit_compile``) helps on CPU and GPU."""
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
-    return model
-
-
-class CosineDecay(keras.callbacks.Callback):
-    """Cosine learning-rate decay from the compiled rate to ``final`` x it, over the training run.
-
-    Progress is the larger of epochs done / ``epochs`` and elapsed / ``seconds``,
-    so the rate also anneals inside a wall-clock budget. Annealing at the end
-    is worth a few nats of ELBO for free.
-    """
-
-    def __init__(self, epochs: int | None, seconds: float | None = None, final: float = 0.05,
-                 base: float | None = None):
-        super().__init__()
-        self.epochs, self.seconds, self.final, self.base = epochs, seconds, final, base
-
-    def on_train_begin(self, logs=None):
-        self.start = time.perf_counter()
-        if self.base is None:  # a resumed run passes the compiled rate: the restored one is decayed
-            self.base = float(ops.convert_to_numpy(self.model.optimizer.learning_rate))
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
-
-    def on_train_batch_begin(self, batch, logs=None):
-        steps = self.params.get("steps") or 1
-        progress = (self.epoch + batch / steps) / self.epochs if self.epochs else 0.0
-        if self.seconds:
-            progress = max(progress, (time.perf_counter() - self.start) / self.seconds)
-        factor = self.final + (1 - self.final) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
-        self.model.optimizer.learning_rate.assign(self.base * factor)
-
-    def on_train_end(self, logs=None):
-        self.model.optimizer.learning_rate.assign(self.base)
-
-
-def fit_vae(model, x_train, y_train=None, x_test=None, y_test=None, epochs: int | None = 10,
-            batch_size: int = 128, seconds: float | None = None, seed: int = 0, decay: bool = True,
-            verbose=0, callbacks=(), backup_dir=None, progress: str | None = None):
-    """Train on images ``x_train`` (uint8 or float in [0, 1]); report the test ``-ELBO`` each epoch (chapter 04).
-
-    ``x_test`` (if given) is binarised once with ``seed`` and used as validation
-    data, so ``result.history["val_neg_elbo"]`` is the test negative ELBO in nats
-    per epoch. ``seconds`` caps the wall-clock time; ``decay`` anneals the
-    learning rate over ``epochs`` or ``seconds`` (:class:`CosineDecay`).
-    Returns a :class:`helpers.training.TrainResult`.
-    """
-    from ..datasets import to_float
-
-    x = to_float(x_train) if np.asarray(x_train).dtype == np.uint8 else np.asarray(x_train, np.float32)
-    conditional = bool(model.num_classes)
-    if conditional and y_train is None:
-        raise ValueError("a conditional VAE needs y_train")
-    validation = None
-    if x_test is not None:
-        x_val = binarize(x_test, seed=seed) if model.binarize else to_float(x_test)
-        validation = (x_val, np.asarray(y_test)) if conditional else (x_val,)
-    order = np.random.default_rng(seed).permutation(len(x))  # shuffle=True reshuffles each epoch
-    y = np.asarray(y_train)[order] if conditional else None
-    base = float(ops.convert_to_numpy(model.optimizer.learning_rate))
-    schedule = [CosineDecay(epochs, seconds, base=base)] if decay else []
-    return training.fit(model, x[order], y, name=type(model).__name__, epochs=epochs, seconds=seconds,
-                        batch_size=batch_size, shuffle=True, validation_data=validation, verbose=verbose,
-                        callbacks=[*schedule, *callbacks], backup_dir=backup_dir, progress=progress)
-
-
-def train_vae(x_train, y_train=None, x_test=None, y_test=None, latent_dim: int = 32, hidden=(512, 256),
-              beta: float = 1.0, conditional: bool = False, learning_rate: float = 2e-3, epochs: int | None = 10,
-              batch_size: int = 128, seconds: float | None = None, seed: int = 0, store: str | None = None,
-              retrain: bool | None = None, verbose=0, progress: bool = False):
-    """Build, compile and train a :class:`VAE` (or :class:`ConditionalVAE`); ``store="name"`` keeps it.
-
-    Every argument and a fingerprint of the data are part of the store's key (chapter 04).
-    """
-    from .. import store as model_store
-
-    def build():
-        cls = ConditionalVAE if conditional else VAE
-        return compile_vae(cls(latent_dim=latent_dim, hidden=hidden, beta=beta, seed=seed), learning_rate)
-
-    def fit(model, backup_dir=None):
-        return fit_vae(model, x_train, y_train if conditional else None, x_test, y_test, epochs=epochs,
-                       batch_size=batch_size, seconds=seconds, seed=seed, verbose=verbose, backup_dir=backup_dir,
-                       progress=(store or type(model).__name__) if progress else None)
-
-    data = model_store.fingerprint(x_train, y_train if conditional else None, x_test, y_test)
-    settings = {"data": data, "epochs": epochs, "batch_size": batch_size, "seconds": seconds}
-    return model_store.train_or_load(store, build, fit, settings, seed=seed, retrain=retrain)
-
-
-def measure_throughput(model, x, batch_size: int = 128, steps: int = 30) -> float:
-    """Training images per second of a compiled model (after one warm-up step), on this machine now."""
-    x = np.asarray(x[: batch_size * (steps + 1)], np.float32)
-    if len(x) < batch_size * (steps + 1):
-        x = np.resize(x, (batch_size * (steps + 1),) + x.shape[1:])
-    y = np.zeros(len(x), np.int32)
-    data = (x, y) if model.num_classes else x
-    model.fit(*(data if isinstance(data, tuple) else (data,)), batch_size=batch_size, epochs=1,
-              steps_per_epoch=1, verbose=0, shuffle=False)
-    start = time.perf_counter()
-    model.fit(*(data if isinstance(data, tuple) else (data,)), batch_size=batch_size, epochs=1,
-              steps_per_epoch=steps, verbose=0, shuffle=False)
-    return steps * batch_size / (time.perf_counter() - start)
-
-
-# ------------------------------------------------------------------ registry
-#: Full-mode recipe settings, chosen for quality per CPU-minute on 2 cores.
-VAE_SETTINGS = {"latent_dim": 32, "hidden": (512, 256), "batch_size": 128, "learning_rate": 2e-3,
-                "epochs": 30}
-CVAE_SETTINGS = {"latent_dim": 4, "hidden": (512, 256), "batch_size": 128, "learning_rate": 2e-3,
-                 "epochs": 30}
-
-
-def _settings(conditional: bool) -> dict:
-    return CVAE_SETTINGS if conditional else VAE_SETTINGS
-
-
-def build_recipe_model(seed: int = 0, conditional: bool = False):
-    """The registry's ``vae`` / ``cvae`` (chapters 04 and 06), with :data:`VAE_SETTINGS` / :data:`CVAE_SETTINGS`."""
-    settings = _settings(conditional)
-    cls = ConditionalVAE if conditional else VAE
-    return compile_vae(cls(latent_dim=settings["latent_dim"], hidden=settings["hidden"], seed=seed),
-                       settings["learning_rate"])
-
-
-def fit_recipe_model(model, x_train, y_train=None, seconds=None, seed=0, backup_dir=None):
-    settings = _settings(bool(model.num_classes))
-    return fit_vae(model, x_train, y_train if model.num_classes else None,
-                   epochs=settings["epochs"] if seconds is None else None, batch_size=settings["batch_size"],
-                   seconds=seconds, seed=seed, backup_dir=backup_dir, progress=type(model).__name__)
-
-
-def generate_recipe_samples(model, n, seed=0, labels=None):
-    """``n`` uint8 samples (and their labels for the conditional VAE: 0..9 in turn unless given)."""
-    from ..datasets import to_uint8
-
-    if model.num_classes:
-        if labels is None:
-            labels = np.arange(n) % model.num_classes
-        labels = np.asarray(labels, np.int32)
-        return to_uint8(model.sample(n, labels=labels, seed=seed)), labels
-    return to_uint8(model.sample(n, seed=seed)), None
