@@ -220,7 +220,7 @@ def run_bench(models=DEFAULT_MODELS, seconds: float = DEFAULT_SECONDS, n: int = 
               dataset: str = "mnist", out_dir: str | os.PathLike | None = "benchmarks", label: str = "",
               registry: dict | None = None, data=None, evaluate=None, command: str | None = None,
               log=print, cache: bool = True, resume_rows: bool = False) -> dict:
-    """The benchmark: every model in ``models``, one row each; returns the results (``bench`` writes them).
+    """The benchmark (``python -m helpers bench``): every model in ``models``, one row each; returns the results.
 
     With ``out_dir`` (checked for writing first, in seconds) ``partial.json``
     is rewritten after each model, so an interrupted run keeps its finished
