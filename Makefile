@@ -14,7 +14,7 @@ help:
 	@echo "make test   - set up .venv and run every test (unit + notebooks in smoke mode + browser)"
 	@echo "make test-browser - only the JupyterLab-in-Chromium tests (needs: apt-get install chromium)"
 	@echo "make data   - show where the datasets are found and verify them"
-	@echo "make bench  - 300-second CPU benchmark of every course model (writes benchmarks/)"
+	@echo "make bench  - 300-second CPU benchmark of every course model (writes benchmarks/; BENCH_ARGS=--resume continues one)"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,8 +53,8 @@ test-browser: $(STAMP) $(BROWSER_STAMP)
 	echo "make test-browser: browser tests (JupyterLab + Chromium) took $$(($$(date +%s)-start)) s, pytest exit $$status"; \
 	exit $$status
 
-bench: $(STAMP)
-	$(PY) -m helpers bench --seconds 300
+bench: $(STAMP)  # after an interrupted run: make bench BENCH_ARGS=--resume
+	$(PY) -m helpers bench --seconds 300 $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check helpers tests tools

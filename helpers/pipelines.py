@@ -42,7 +42,7 @@ def stratified_split(x, y, val_size=0.1, seed: int = 0):
     per_class[order[:remainder]] += 1
     rng = _rng(seed)
     val_idx = []
-    for cls, k in zip(classes, per_class):
+    for cls, k in zip(classes, per_class, strict=True):
         idx = np.flatnonzero(y == cls)
         val_idx.append(rng.choice(idx, size=k, replace=False))
     val_idx = np.sort(np.concatenate(val_idx))

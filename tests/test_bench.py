@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from helpers import bench
+from helpers.bench import report
+from helpers.models import registry
 from helpers.models.registry import Recipe
 from helpers.results import TrainResult
 
@@ -39,17 +41,17 @@ def test_issue_8_targets_and_reference_models_share_their_counterparts_targets()
 
 # ----------------------------------------------------------------------------- pieces
 def test_distances_print_with_three_significant_digits():
-    assert [bench._fmt(v, "g3") for v in (0.00321, 0.9, 12.345, 250.0, 0)] == ["0.00321", "0.900", "12.3",
+    assert [report._fmt(v, "g3") for v in (0.00321, 0.9, 12.345, 250.0, 0)] == ["0.00321", "0.900", "12.3",
                                                                               "250.0", "0"]
 
 
 def test_pca_mse_is_zero_with_full_rank_and_the_variance_with_no_component():
     x = np.random.default_rng(1).integers(0, 256, (40, 28, 28)).astype(np.uint8)
-    full = bench.pca_mse(x, x[:10], components=40)
+    full = registry.pca_mse(x, x[:10], components=40)
     assert full == pytest.approx(0.0, abs=1e-8)
     flat = x.reshape(40, -1) / 255.0
     expected = np.mean((flat[:10] - flat.mean(axis=0)) ** 2)
-    assert bench.pca_mse(x, x[:10], components=0) == pytest.approx(expected, rel=1e-5)
+    assert registry.pca_mse(x, x[:10], components=0) == pytest.approx(expected, rel=1e-5)
 
 
 def test_training_stats_are_read_from_the_train_result():
@@ -91,7 +93,7 @@ def test_vae_metrics_reads_the_models_elbo_and_iw_nll():
             calls["iw"] = (len(x), k)
             return 90.0
 
-    out = bench.vae_metrics(FakeVAE(), DATA[1][0], DATA[1][1], iw_k=5, iw_n=7)
+    out = registry.vae_metrics(FakeVAE(), DATA[1][0], DATA[1][1], iw_k=5, iw_n=7)
     assert out["test_neg_elbo"] == 95.0 and out["test_iw_nll"] == 90.0
     assert calls == {"elbo": ((30, 28, 28, 1), (30,)), "iw": (7, 5)}  # all test images; IW on the first 7
     assert out["iw_nll_n"] == 7 and out["iw_nll_k"] == 5
@@ -262,7 +264,7 @@ def test_cli_end_to_end(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(registry, "recipes", lambda: REGISTRY)
     monkeypatch.setattr(datasets, "load", lambda name: DATA)
-    monkeypatch.setattr(bench, "default_evaluate", lambda dataset, seed: _fake_evaluate)
+    monkeypatch.setattr(bench.run, "default_evaluate", lambda dataset, seed: _fake_evaluate)
     code = main(["bench", "--seconds", "0.2", "--models", "cgan,dcgan", "--n", "20", "--out", str(tmp_path)])
     captured = capsys.readouterr()
     assert code == 1  # a model crashed: the run finishes, writes everything, and says so
@@ -322,4 +324,4 @@ def test_infogan_is_held_to_the_dcgan_targets_and_reports_code_purity():
 
     assert bench.targets_for("infogan") == bench.targets_for("dcgan")
     row = {"model_specific": {"code_purity": 0.8, "codes_classes_found": 9}}
-    assert bench._specific_cell(row) == "codes match digits: purity 80%, 9 of 10 digits are some code's majority"
+    assert report._specific_cell(row) == "codes match digits: purity 80%, 9 of 10 digits are some code's majority"

@@ -2,6 +2,11 @@
 
 ``make bench`` runs ``python -m helpers bench --seconds 300``. See
 :mod:`helpers.bench` for what is measured and where the results go.
+
+Every check that needs no model comes first: a bad argument, an unwritable
+``--out`` or a ``--readme`` without its markers fails in seconds, before any
+training. Each finished model is kept in ``<out>/partial.json``; after a
+crash or Ctrl-C (exit 130), ``--resume`` measures only the models still missing.
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ def add_arguments(parser):
                         help="also write the table into PATH between <!-- bench:start --> and <!-- bench:end -->")
     parser.add_argument("--from-json", default=None, metavar="RESULTS_JSON",
                         help="no training: rewrite RESULTS.md (and --readme) from a saved results JSON")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the rows --out already holds (partial.json, then latest.json) that were measured "
+                             "with the same settings and model; measure only the others")
     parser.add_argument("--label", default="",
                         help='a note printed at the top of RESULTS.md, e.g. "smoke run, not the 300-s result"')
 
@@ -51,6 +59,12 @@ def run(args) -> int:
         raise CommandError(f"--n must be at least 20 samples (precision/recall and Fréchet need them), got {args.n}")
     if args.n > 60000:
         raise CommandError(f"--n must be at most 60,000 (TSTR compares with as many real images), got {args.n}")
+    bench.prepare_out_dir(args.out)  # CommandError (one line) in milliseconds when --out cannot be written
+    if args.readme:
+        try:
+            bench.readme_markers(args.readme)
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"--readme: {exc}") from exc
     if mode() != "full":
         print(f"note: COURSE_MODE={mode()}; the targets are defined for full mode", file=sys.stderr)
     # The full command with every setting spelled out, so RESULTS.md says how to reproduce the run.
@@ -58,7 +72,7 @@ def run(args) -> int:
                f"--seed {args.seed} --dataset {args.dataset} --out {shlex.quote(args.out)}")
     results = bench.run_bench(models, seconds=args.seconds, n=args.n, seed=args.seed, dataset=args.dataset,
                               out_dir=args.out, label=args.label, command=command,
-                              cache=not args.no_cache)
+                              cache=not args.no_cache, resume_rows=args.resume)
     print()
     print(bench.markdown_table(results))
     if args.readme:
