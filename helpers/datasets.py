@@ -13,15 +13,9 @@ by concern, and every public name of those modules is re-exported here
   :func:`to_uint8`, :func:`make_dataset`);
 * this module: :func:`load` and its shortcuts, :func:`check`, :func:`describe_source`.
 
-Where the data comes from, first match wins:
-
-1. a folder passed as ``data_dir=`` or in the ``COURSE_DATA_DIR`` environment
-   variable, holding ``mnist/`` and/or ``fashion-mnist/`` with the four
-   standard IDX files (``.gz`` or uncompressed);
-2. the course's own ``datasets/<name>/`` folder (``python -m helpers data
-   --download`` fills it);
-3. Debian's ``/usr/share/datasets/<name>/`` (package ``dataset-fashion-mnist``);
-4. Keras's cache (``~/.keras/datasets``), downloading there as a last resort.
+Where the data comes from (an argument or ``COURSE_DATA_DIR``, the course's
+``datasets/`` folder, Debian's ``/usr/share/datasets``, Keras's cache; first
+match wins) is listed in :mod:`helpers.data_sources`.
 
 Every file is verified (size, IDX magic number, counts and a SHA-256 of the
 uncompressed content) before any array is returned, so a truncated or corrupt
@@ -45,42 +39,16 @@ from functools import lru_cache
 
 import numpy as np
 
-from .data_sources import (
-    CHECKSUMS,
-    CLASS_NAMES,
-    COURSE_DATA_DIR,
-    DATA_ENV,
-    DEBIAN_DATA_DIR,
-    FILES,
-    FOLDERS,
-    Source,
-    _canonical,
-    _find_file,
-    _fix_hint,
-    _idx_bytes,
-    _read_bytes,
-    _verify_content,
-    candidate_sources,
-    parse_idx,
-    verify_file,
-)
-from .downloads import DOWNLOAD_URLS, _download_to_keras_cache, download, repair_folder
+from . import data_sources, downloads, pipelines
+from .data_sources import *  # noqa: F403 - sources and verification (see data_sources.__all__)
+from .data_sources import _canonical, _find_file, _fix_hint, _idx_bytes, _read_bytes, _verify_content
+from .downloads import *  # noqa: F403 - downloading and repairing
+from .downloads import _download_to_keras_cache
 from .errors import DatasetError, DownloadError
-from .pipelines import balanced_subset, make_dataset, stratified_split, to_float, to_uint8
+from .pipelines import *  # noqa: F403 - splits, subsets, scaling, tf.data
 
-__all__ = [
-    # sources and verification (helpers.data_sources)
-    "CHECKSUMS", "CLASS_NAMES", "COURSE_DATA_DIR", "DATA_ENV", "DEBIAN_DATA_DIR", "FILES", "FOLDERS", "Source",
-    "candidate_sources", "parse_idx", "verify_file",
-    # errors (helpers.errors)
-    "DatasetError", "DownloadError",
-    # downloading and repairing (helpers.downloads)
-    "DOWNLOAD_URLS", "download", "repair_folder",
-    # loading (this module)
-    "check", "describe_source", "load", "load_fashion_mnist", "load_mnist",
-    # splits, subsets, scaling, tf.data (helpers.pipelines)
-    "balanced_subset", "make_dataset", "stratified_split", "to_float", "to_uint8",
-]
+__all__ = [*data_sources.__all__, *downloads.__all__, *pipelines.__all__, "DatasetError", "DownloadError",
+           "check", "describe_source", "load", "load_fashion_mnist", "load_mnist"]
 
 
 def _load_source(source: Source) -> dict[str, np.ndarray]:

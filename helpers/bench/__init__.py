@@ -67,10 +67,3 @@ from .run import (
 )
 from .targets import COMPARED_WITH, TARGET_SETTINGS, TARGETS, Target, check_targets, comparable, targets_for
 
-__all__ = [
-    "COMPARED_WITH", "COURSE_MODELS", "DEFAULT_MODELS", "DEFAULT_N", "DEFAULT_SECONDS", "METRIC_KEYS",
-    "README_END", "README_START", "REFERENCE_MODELS", "SCHEMA", "TARGETS", "TARGET_SETTINGS", "Target",
-    "bench_model", "check_targets", "comparable", "default_evaluate", "describe_machine", "markdown_table",
-    "model_specific", "prepare_out_dir", "readme_block", "readme_markers", "render", "run_bench", "samples_figure",
-    "targets_for", "training_stats", "update_readme", "write_outputs", "write_partial",
-]

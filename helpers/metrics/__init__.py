@@ -84,12 +84,3 @@ from .usefulness import (
                        tstr,
 )
 
-__all__ = [
-    "ALL_METRICS", "DATASETS", "DC_K", "EVALUATOR_WIDTH", "TSTR_BATCH_SIZE", "TSTR_EPOCHS",
-    "TSTR_LEARNING_RATE", "TSTR_SEED", "WEIGHTS_DIR", "Evaluator", "MetricsError", "as_features", "as_images",
-    "as_labels", "build_evaluator", "canonical_dataset", "classifier_score", "clear_caches", "compare",
-    "density_coverage", "evaluate_samples", "evaluator", "evaluator_paths", "feature_stats", "format_results",
-    "frechet_distance", "frechet_from_stats", "kth_nn_radii", "label_fidelity", "memorisation",
-    "nearest_neighbours", "pairwise_distances", "precision_recall", "real_baseline", "real_data",
-    "summary", "test_accuracy", "train_fixed_cnn", "tstr",
-]

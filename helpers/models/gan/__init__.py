@@ -38,10 +38,3 @@ from .monitor import animate, class_coverage, code_purity, plot_history, quick_s
 from .networks import build_discriminator, build_generator
 from .training import DEFAULTS, FULL_EPOCHS, SampleGrid, build_gan, fit_gan, train_gan
 
-__all__ = [
-    "GAN_RANGE", "LOSSES", "DEFAULTS", "FULL_EPOCHS", "TwoPlayerGAN", "DCGAN", "ConditionalGAN", "InfoGAN",
-    "SampleGrid", "animate", "build_discriminator", "build_gan", "build_generator", "class_coverage",
-    "class_mixtures", "classification_loss", "code_purity", "discriminator_loss", "fit_gan", "from_gan_range",
-    "generator_loss", "hinge_discriminator_loss", "hinge_generator_loss", "make_gan_dataset",
-    "minimax_generator_loss", "plot_history", "quick_scores", "slerp", "to_gan_range", "top_k_logits", "train_gan",
-]

@@ -38,10 +38,6 @@ class InfoGAN(TwoPlayerGAN):
     def get_config(self):
         return {**super().get_config(), "num_codes": self.num_codes, "info_weight": self.info_weight}
 
-    def sample_codes(self, n):
-        """Codes ``c`` uniform over ``num_codes``, fresh for every batch."""
-        return keras.random.randint((n,), 0, self.num_codes, dtype="int32", seed=self.seed_generator)
-
     def train_step(self, data):
         import tensorflow as tf
 
@@ -64,14 +60,18 @@ class InfoGAN(TwoPlayerGAN):
         with tf.GradientTape() as tape:
             x_fake = self.fakes(n, c)
             g_logits, g_code_logits = self.discriminator(x_fake, training=True)
-            g_loss = self.g_loss_fn(g_logits)
-            g_code_loss = self.info_weight * classification_loss(c, g_code_logits)
+            g_code_loss = self.info_weight * classification_loss(c, g_code_logits)  # Q must recognise c ...
+            g_loss = self.g_loss_fn(g_logits)                                       # ... and D be fooled
             g_total = g_loss + g_code_loss
         self.apply(self.g_optimizer, tape, g_total, self.generator)
 
         self.update_ema()
         return self.track(real_logits, fake_logits, d_loss=d_loss, g_loss=g_loss, d_code_loss=d_code_loss,
                           g_code_loss=g_code_loss)
+
+    def sample_codes(self, n):
+        """Codes ``c`` uniform over ``num_codes``, fresh for every batch."""
+        return keras.random.randint((n,), 0, self.num_codes, dtype="int32", seed=self.seed_generator)
 
     def generate(self, n: int = None, seed: int = 0, z=None, labels=None, use_ema: bool = True,
                  batch_size: int = 1000) -> np.ndarray:

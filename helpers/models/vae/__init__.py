@@ -33,23 +33,9 @@ recipes). Every public name is importable from here:
 ``from helpers.models import vae as V; V.train_vae(...)``.
 """
 
-from .losses import LOG_2PI, bernoulli_nll, binarize, gaussian_kl, gaussian_log_density
-from .model import VAE, ConditionalVAE
-from .training import (
-    CVAE_SETTINGS,
-    VAE_SETTINGS,
-    CosineDecay,
-    build_recipe_model,
-    compile_vae,
-    fit_recipe_model,
-    fit_vae,
-    generate_recipe_samples,
-    measure_throughput,
-    train_vae,
-)
+from . import losses, model, training
+from .losses import *  # noqa: F403 - each module lists its public names in __all__
+from .model import *  # noqa: F403
+from .training import *  # noqa: F403
 
-__all__ = [
-    "LOG_2PI", "CVAE_SETTINGS", "VAE_SETTINGS", "VAE", "ConditionalVAE", "CosineDecay", "bernoulli_nll", "binarize",
-    "build_recipe_model", "compile_vae", "fit_recipe_model", "fit_vae", "gaussian_kl", "gaussian_log_density",
-    "generate_recipe_samples", "measure_throughput", "train_vae",
-]
+__all__ = [*losses.__all__, *model.__all__, *training.__all__]
