@@ -79,7 +79,7 @@ class _RandomLayer(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="course")
 class RandomAffine(_RandomLayer):
-    """Random rotation, translation, zoom and shear as ONE affine resampling.
+    """Random rotation, translation, zoom and shear as ONE affine resampling (chapter 02 §2-§3).
 
     For each image, with :math:`\\theta` (rotation), :math:`s` (shear) and
     :math:`z` (zoom) drawn uniformly from ``[-rotation, rotation]`` degrees,
@@ -142,7 +142,10 @@ class RandomAffine(_RandomLayer):
 
 
 def gaussian_kernel(sigma: float, radius: int | None = None) -> np.ndarray:
-    """1-D Gaussian weights with standard deviation ``sigma`` that sum to 1."""
+    """1-D Gaussian weights with standard deviation ``sigma`` that sum to 1.
+
+    Used by :class:`ElasticDistortion` (chapter 02 §2).
+    """
     if sigma <= 0:
         raise ValueError(f"sigma must be > 0, got {sigma}.")
     radius = int(math.ceil(3 * sigma)) if radius is None else radius
@@ -152,7 +155,7 @@ def gaussian_kernel(sigma: float, radius: int | None = None) -> np.ndarray:
 
 
 def bilinear_sample(images, rows, cols):
-    """Read ``images`` (B, H, W, C) at real-valued positions ``rows``, ``cols`` (B, H, W).
+    """Read ``images`` (B, H, W, C) at real-valued positions ``rows``, ``cols`` (B, H, W) (chapter 02 §2).
 
     Bilinear interpolation between the four neighbouring pixels; positions
     outside the image read 0. At integer positions this returns the pixels exactly.
@@ -180,7 +183,7 @@ def bilinear_sample(images, rows, cols):
 
 @keras.saving.register_keras_serializable(package="course")
 class ElasticDistortion(_RandomLayer):
-    """Elastic distortion (Simard, Steinkraus & Platt, 2003).
+    """Elastic distortion (Simard, Steinkraus & Platt, 2003; chapter 02 §2-§3).
 
     Draw independent displacements :math:`u, v \\sim U(-1, 1)` per pixel, smooth
     each field with a Gaussian of standard deviation ``sigma`` pixels (which makes
@@ -230,7 +233,7 @@ class ElasticDistortion(_RandomLayer):
 
 @keras.saving.register_keras_serializable(package="course")
 class AdditiveNoise(_RandomLayer):
-    """Add Gaussian noise of standard deviation ``stddev`` and clip to ``value_range``.
+    """Add Gaussian noise of standard deviation ``stddev`` and clip to ``value_range`` (chapter 02 §2-§3).
 
     Unlike ``keras.layers.GaussianNoise`` the result stays a valid image.
     """
@@ -258,6 +261,7 @@ class RandomErase(_RandomLayer):
 
     Each side is drawn uniformly in ``[0, max_size]`` times the image side, so the
     network cannot rely on any single stroke (Zhong et al., 2020, "Random Erasing").
+    Chapter 02 §2-§3 and exercise 1.
     """
 
     def __init__(self, max_size: float = 0.2, rate: float = 0.5, fill_value: float = 0.0,
@@ -308,7 +312,7 @@ def _resolve(strength: float, strengths: dict) -> dict:
 
 
 def digit_augmentation(strength: float = 1.0, seed: int = 0, name: str = "augmentation", **strengths):
-    """A digit augmentation recipe as one ``keras.Sequential`` of course layers.
+    """A digit augmentation recipe as one ``keras.Sequential`` of course layers (chapters 01 and 02).
 
     ``strength`` scales everything (0 = identity); keyword strengths scale single
     transformations relative to :data:`TRANSFORMS` (defaults :data:`DEFAULT_STRENGTHS`),
@@ -336,6 +340,7 @@ def keras_builtin_augmentation(strength: float = 1.0, seed: int = 0, name: str =
 
     Used to compare cost with :class:`RandomAffine`; Keras expresses rotation as
     a fraction of a full turn, hence the division by 360.
+    Chapter 02 §3.
     """
     p = _resolve(strength, {})
     kw = dict(fill_mode="constant", fill_value=0.0)
@@ -352,6 +357,7 @@ def rotate(x, degrees: float) -> np.ndarray:
 
     A deterministic probe for label preservation: how does a classifier do on digits
     rotated by 30, 90 or 180 degrees? Accepts (N, H, W) or (N, H, W, 1) floats.
+    Chapter 02 §5.
     """
     x = np.asarray(x, dtype=np.float32)
     squeeze = x.ndim == 3
@@ -365,7 +371,7 @@ def rotate(x, degrees: float) -> np.ndarray:
 
 
 def augment(layer, x, batch_size: int = 1024) -> np.ndarray:
-    """Apply an augmentation layer to a NumPy batch (``training=True``); returns NumPy."""
+    """Apply an augmentation layer to a NumPy batch (``training=True``); returns NumPy (chapters 01, 02)."""
     x = np.asarray(x, dtype=np.float32)
     squeeze = x.ndim == 3
     if squeeze:
@@ -377,7 +383,7 @@ def augment(layer, x, batch_size: int = 1024) -> np.ndarray:
 
 # ---------------------------------------------------------------------- mixup
 def mixup_batch(x, y, alpha: float, num_classes: int = 10, seed=(0, 0)):
-    """Mixup (Zhang et al., 2018) of one batch: returns ``(x_mix, y_soft)``.
+    """Mixup (Zhang et al., 2018) of one batch: returns ``(x_mix, y_soft)`` (chapter 02 §2).
 
     For each example :math:`i`, draw :math:`\\lambda_i \\sim \\mathrm{Beta}(\\alpha, \\alpha)`
     and a partner :math:`\\pi(i)` (a random permutation of the batch), then
@@ -411,6 +417,7 @@ def mixup_dataset(ds, alpha: float, num_classes: int = 10, seed: int = 0):
     """Apply :func:`mixup_batch` to every batch of a ``tf.data`` dataset of ``(x, y)`` batches.
 
     Batch ``i`` uses the stateless seed ``(seed, i)``: reproducible, yet different per batch.
+    Not called by a chapter: the ``tf.data`` form of chapter 02 §2's mixup.
     """
     import tensorflow as tf
 

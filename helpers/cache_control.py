@@ -27,7 +27,10 @@ _CHOICES: dict[str, CacheChoice] = {}
 
 
 def in_notebook() -> bool:
-    """True inside a Jupyter kernel, where widgets can be displayed."""
+    """True inside a Jupyter kernel, where widgets can be displayed.
+
+    Chapters 01-06: the store's retrain toggle and :class:`~helpers.ui.progress.LiveProgress`.
+    """
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython ships with Jupyter
@@ -37,12 +40,18 @@ def in_notebook() -> bool:
 
 
 def env_forces_retrain() -> bool:
-    """True when ``COURSE_RETRAIN`` is set to 1/true/yes (train every model again)."""
+    """True when ``COURSE_RETRAIN`` is set to 1/true/yes (train every model again).
+
+    Read by :func:`decide_retrain` (chapters 01-06).
+    """
     return os.environ.get(RETRAIN_ENV, "").strip().lower() in {"1", "true", "yes"}
 
 
 class CacheChoice:
-    """One model's toggle: ``value`` is :data:`REUSE` or :data:`RETRAIN`; ``widget`` shows it with a status line."""
+    """One model's toggle: ``value`` is :data:`REUSE` or :data:`RETRAIN`; ``widget`` shows it with a status line.
+
+    Shown by every training cell of chapters 01-06 (through :mod:`helpers.store`).
+    """
 
     def __init__(self, name: str):
         self.name = name
@@ -88,7 +97,10 @@ class CacheChoice:
 
 
 def choice(name: str) -> CacheChoice:
-    """The toggle of model ``name`` (created on first use, then remembered for the session)."""
+    """The toggle of model ``name`` (created on first use, then remembered for the session).
+
+    Called by :func:`decide_retrain` and :func:`report_trained` (chapters 01-06).
+    """
     if name not in _CHOICES:
         _CHOICES[name] = CacheChoice(name)
     return _CHOICES[name]
@@ -100,6 +112,7 @@ def decide_retrain(name: str, cached: str | None, retrain: bool | None = None, s
     ``cached``: a short description of the cached model (None when there is
     none). ``retrain``: True/False force the decision; None asks the toggle,
     which defaults to reuse. ``COURSE_RETRAIN=1`` forces training.
+    :func:`helpers.store.trained` calls it for every stored model of chapters 01-06.
     """
     first_use = name not in _CHOICES
     control = choice(name)
@@ -124,12 +137,15 @@ def decide_retrain(name: str, cached: str | None, retrain: bool | None = None, s
 
 
 def report_trained(name: str, seconds: float, where: str):
-    """After training: say so, and turn the toggle back to reuse (the new model is now the cache)."""
+    """After training: say so, and turn the toggle back to reuse (the new model is now the cache).
+
+    Called by :func:`helpers.store.trained` (chapters 01-06).
+    """
     control = choice(name)
     control.set_value(REUSE)
     control.set_status(f"trained now in {seconds:.0f} s and cached ({where}); re-running this cell reuses it")
 
 
 def forget():
-    """Drop all remembered toggles (tests; a fresh kernel does this by itself)."""
+    """Drop all remembered toggles; a fresh kernel does this by itself (tests)."""
     _CHOICES.clear()

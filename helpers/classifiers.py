@@ -19,6 +19,7 @@ def small_cnn(num_classes: int = 10, width: int = 32, dropout: float = 0.25, aug
     same seed builds the same network without touching global random state
     (the TSTR classifier needs that); ``None`` keeps Keras's defaults, which
     draw from the global seeds that ``helpers.runtime.setup`` sets.
+    Chapters 01 §5 and 02 §3-§4; chapter 06 §6 through :func:`helpers.metrics.train_fixed_cnn`.
     """
     import keras
     import numpy as np
@@ -52,7 +53,10 @@ def small_cnn(num_classes: int = 10, width: int = 32, dropout: float = 0.25, aug
 
 
 def compile_classifier(model, learning_rate: float = 1e-3):
-    """Adam + sparse categorical cross-entropy + accuracy: the course's default recipe."""
+    """Adam + sparse categorical cross-entropy + accuracy: the course's default recipe.
+
+    Chapters 01 §5 and 02 §3-§4.
+    """
     import keras
 
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),

@@ -52,6 +52,7 @@ def _add_debug(parser, default):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``python -m helpers`` parser: one sub-command per :mod:`helpers.commands` module (command line)."""
     parser = _OneLineParser(prog="python -m helpers", description=__doc__.splitlines()[0])
     _add_debug(parser, False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
@@ -84,6 +85,7 @@ def _backend_problem() -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``python -m helpers`` on ``argv`` and return the exit code (command line)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
     try:

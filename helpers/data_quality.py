@@ -39,7 +39,7 @@ def _unit(x) -> np.ndarray:
 
 # ------------------------------------------------------------------ statistics
 def class_balance(y, num_classes: int = 10) -> dict:
-    """Counts and shares per class, and the imbalance ratio (largest / smallest count)."""
+    """Counts and shares per class, and the imbalance ratio largest/smallest (chapter 01 §4, §7)."""
     y = np.asarray(y)
     counts = np.bincount(y.astype(np.int64), minlength=num_classes)
     if len(counts) > num_classes:
@@ -50,7 +50,10 @@ def class_balance(y, num_classes: int = 10) -> dict:
 
 
 def class_mean_std(x, y, num_classes: int = 10) -> tuple[np.ndarray, np.ndarray]:
-    """Per-class mean image and per-pixel standard deviation, each (num_classes, H, W), in [0, 1]."""
+    """Per-class mean image and per-pixel standard deviation, each (num_classes, H, W), in [0, 1].
+
+    Chapter 01 §4.
+    """
     x, y = _unit(x), np.asarray(y)
     if x.ndim == 4:
         x = x[..., 0]
@@ -60,7 +63,10 @@ def class_mean_std(x, y, num_classes: int = 10) -> tuple[np.ndarray, np.ndarray]
 
 
 def pixel_stats(x) -> dict:
-    """Summary numbers of the pixels (in [0, 1]) and of the ink per image."""
+    """Summary numbers of the pixels (in [0, 1]) and of the ink per image.
+
+    Chapter 01 §4, §7 and exercise 1.
+    """
     x = _flat(_unit(x))
     ink = x.mean(axis=1)
     return {
@@ -75,14 +81,17 @@ def pixel_stats(x) -> dict:
 
 # ------------------------------------------------------------------ duplicates
 def image_hashes(x) -> np.ndarray:
-    """A content hash per image (SHA-1 of the raw bytes) as an array of strings."""
+    """A content hash per image (SHA-1 of the raw bytes) as an array of strings.
+
+    Used by :func:`find_duplicates` (chapter 01 §5).
+    """
     xf = np.ascontiguousarray(_flat(x))
     return np.array([hashlib.sha1(row.tobytes()).hexdigest() for row in xf])
 
 
 @dataclass
 class DuplicateReport:
-    """Exact and near duplicates of ``test`` images in ``train``.
+    """Exact and near duplicates of ``test`` images in ``train`` (chapter 01 §5, §7).
 
     ``nn_index[i]``: the training image closest to test image ``i``;
     ``nn_distance[i]``: their root-mean-square pixel difference in [0, 1]
@@ -109,7 +118,7 @@ class DuplicateReport:
 
 def find_duplicates(x_train, x_test, threshold: float = 0.05, n_components: int = 64,
                     candidates: int = 1) -> DuplicateReport:
-    """Exact duplicates by hashing, near duplicates by nearest neighbours.
+    """Exact duplicates by hashing, near duplicates by nearest neighbours (chapter 01 §5).
 
     The neighbour search runs in a ``n_components``-dimensional PCA space
     (12x fewer numbers than 784 pixels, and nearly the same neighbours); the
@@ -132,7 +141,7 @@ def find_duplicates(x_train, x_test, threshold: float = 0.05, n_components: int 
 
 # ---------------------------------------------------------- labels and outliers
 def label_issues(probs, y, top: int = 20) -> dict:
-    """Rank examples by how strongly a classifier disagrees with their label.
+    """Rank examples by how strongly a classifier disagrees with their label (chapter 01 §5).
 
     ``self_confidence`` is :math:`p(y_i \\mid x_i)`, the probability the model gives
     the *given* label (low = suspicious); ``margin`` is the gap between the top two
@@ -155,7 +164,7 @@ def label_issues(probs, y, top: int = 20) -> dict:
 
 
 def outlier_scores(x, n_components: int = 30, fit_on=None) -> np.ndarray:
-    """PCA reconstruction error per image (RMS pixel difference).
+    """PCA reconstruction error per image (RMS pixel difference; chapter 01 §5).
 
     An image the main ``n_components`` directions of the data explain badly is
     unusual: odd strokes, thick blobs, cropped or mis-centred digits.
@@ -176,6 +185,7 @@ def measure_throughput(ds, batches: int | None = None, epochs: int = 2, step_sec
 
     ``step_seconds`` simulates the training step that would consume each batch
     (so prefetching has something to overlap with).
+    Chapter 01 §6 (through :func:`pipeline_throughput`) and exercise 3.
     """
     times, counts = [], []
     for _ in range(epochs):
@@ -200,6 +210,7 @@ def build_pipeline(x_uint8, y, batch_size: int = 128, cache: bool = True, shuffl
 
     The per-image ``map`` stands for the decoding work of a real dataset (JPEG,
     resize); caching *after* it means it runs once instead of every epoch.
+    Chapter 01 §6 (through :func:`pipeline_throughput`) and exercise 3.
     """
     import tensorflow as tf
 
@@ -230,7 +241,7 @@ PIPELINE_VARIANTS = {
 
 def pipeline_throughput(x_uint8, y, batch_size: int = 128, epochs: int = 2, step_seconds: float = 0.0,
                         variants: dict | None = None) -> dict:
-    """Images/s for each entry of :data:`PIPELINE_VARIANTS` (first epoch and later epochs)."""
+    """Images/s for each entry of :data:`PIPELINE_VARIANTS` (first epoch and later epochs; chapter 01 §6)."""
     results = {}
     for name, opts in (variants or PIPELINE_VARIANTS).items():
         ds = build_pipeline(x_uint8, y, batch_size=batch_size, **opts)
@@ -246,6 +257,7 @@ def dataset_card(name: str, facts: dict) -> str:
 
     ``facts`` maps section titles to either a string or a dict of measured
     numbers (rendered as a bullet list); pass only what you measured or know.
+    Chapter 01 §7.
     """
     lines = [f"### Dataset card: {name}", ""]
     for section, content in facts.items():

@@ -119,7 +119,7 @@ def load_fashion_mnist(data_dir=None):
 
 
 def describe_source(name: str = "mnist", data_dir=None) -> str:
-    """Short text saying where ``name`` is found, without loading it (every chapter's ``setup()`` banner)."""
+    """Short text saying where ``name`` is found, without loading it: ``setup()``'s banner (all chapters)."""
     sources = candidate_sources(name, data_dir)
     if not sources:
         return f"{name} not found locally (will try to download to Keras's cache)"

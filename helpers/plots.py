@@ -15,7 +15,10 @@ def _as_2d_images(images) -> np.ndarray:
 
 
 def tile(images, ncols: int = 10, pad: int = 1, pad_value: float | None = None) -> np.ndarray:
-    """Arrange N images into one 2-D mosaic array (rows of ``ncols``)."""
+    """Arrange N images into one 2-D mosaic array (rows of ``ncols``).
+
+    Chapters 04 §7 and 05 §5 directly, and every chapter's :func:`image_grid` (all chapters).
+    """
     x = _as_2d_images(images).astype(np.float32)
     n, h, w = x.shape
     ncols = max(1, min(ncols, n))
@@ -30,7 +33,7 @@ def tile(images, ncols: int = 10, pad: int = 1, pad_value: float | None = None) 
 
 def image_grid(images, ncols: int = 10, titles=None, title: str | None = None, ax=None,
                cmap: str = "gray_r", size: float = 0.9):
-    """Show images as a grid; returns the matplotlib Figure (or Axes' figure).
+    """Show images as a grid; returns the matplotlib Figure (or Axes' figure) (all chapters).
 
     ``titles`` (one per image) switches to one subplot per image, useful for
     labels; otherwise a single fast mosaic is drawn.

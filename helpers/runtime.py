@@ -46,7 +46,10 @@ _seeded_with: int | None = None
 
 
 def mode() -> str:
-    """The current mode, ``"full"`` or ``"smoke"``, read from ``COURSE_MODE``."""
+    """The current mode, ``"full"`` or ``"smoke"``, read from ``COURSE_MODE``.
+
+    Printed by :func:`setup` (all chapters); chapter 00 §2 explains the modes.
+    """
     value = os.environ.get(MODE_ENV, "full").strip().lower() or "full"
     if value not in MODES:
         raise UsageError(
@@ -57,12 +60,12 @@ def mode() -> str:
 
 
 def is_smoke() -> bool:
-    """True when running in smoke mode (CI, ``make test``)."""
+    """True when running in smoke mode (CI, ``make test``); :func:`by_mode` asks it (all chapters)."""
     return mode() == "smoke"
 
 
 def by_mode(full, smoke):
-    """Pick a parameter per mode: ``EPOCHS = by_mode(full=20, smoke=1)``."""
+    """Pick a parameter per mode: ``EPOCHS = by_mode(full=20, smoke=1)`` (all chapters)."""
     return smoke if is_smoke() else full
 
 
@@ -80,6 +83,7 @@ def set_seed(seed: int = 42, deterministic: bool = True) -> None:
     the course depends on. Should you ever need it, set it before Python
     starts: ``PYTHONHASHSEED=0 python -m helpers ...`` (or in the Jupyter
     kernel's environment).
+    Called by :func:`setup` (all chapters) and ``tools/train_evaluator.py``.
     """
     global _seeded_with
     import keras
@@ -94,7 +98,10 @@ def set_seed(seed: int = 42, deterministic: bool = True) -> None:
 
 
 def enable_gpu_memory_growth() -> list[str]:
-    """Let TensorFlow allocate GPU memory on demand; return the GPU names."""
+    """Let TensorFlow allocate GPU memory on demand; return the GPU names.
+
+    Called through :func:`setup` (all chapters; chapter 00 §3 explains why).
+    """
     import tensorflow as tf
 
     names = []
@@ -112,7 +119,10 @@ def enable_gpu_memory_growth() -> list[str]:
 
 
 def device_description() -> str:
-    """``"GPU: <name>"`` when a GPU is visible, else ``"CPU, N threads"``."""
+    """``"GPU: <name>"`` when a GPU is visible, else ``"CPU, N threads"``.
+
+    The device in :func:`setup`'s banner (all chapters; chapter 00 §3 prints it) and the benchmark's header.
+    """
     gpus = enable_gpu_memory_growth()
     if gpus:
         return "GPU: " + ", ".join(gpus)
@@ -120,12 +130,14 @@ def device_description() -> str:
 
 
 def has_gpu() -> bool:
+    """True when TensorFlow sees a GPU. Not called by the course; chapter 00 §3 covers CPU versus GPU."""
     import tensorflow as tf
 
     return bool(tf.config.list_physical_devices("GPU"))
 
 
 def in_colab() -> bool:
+    """True inside Google Colab. Not called by the course; chapter 00 §3 covers Colab."""
     import sys
 
     return "google.colab" in sys.modules
@@ -134,7 +146,9 @@ def in_colab() -> bool:
 def cache_dir(*parts: str) -> Path:
     """A git-ignored folder for trained models and results (``COURSE_CACHE_DIR``
     or ``<project>/.cache``), created on demand. Smoke mode uses its own
-    sub-folder so tiny CI models never replace a learner's full-mode ones."""
+    sub-folder so tiny CI models never replace a learner's full-mode ones.
+    The model store lives in it (chapters 01-06).
+    """
     root = Path(os.environ.get(CACHE_ENV, PROJECT_ROOT / ".cache"))
     path = root / mode()
     for part in parts:
@@ -160,6 +174,7 @@ def keras_backend() -> tuple[str, str]:
 
     Keras takes its backend from ``KERAS_BACKEND``, else from ``keras.json``,
     else TensorFlow; once imported, ``keras.backend.backend()`` is the truth.
+    Used by :func:`backend_problem`, so by :func:`setup` (all chapters) and the command line.
     """
     keras = sys.modules.get("keras")
     backend_fn = getattr(getattr(keras, "backend", None), "backend", None)
@@ -177,7 +192,10 @@ def keras_backend() -> tuple[str, str]:
 
 
 def backend_problem() -> str | None:
-    """One line saying what to do when Keras is not on TensorFlow; ``None`` when all is well."""
+    """One line saying what to do when Keras is not on TensorFlow; ``None`` when all is well.
+
+    Checked by :func:`setup` (all chapters) and before every ``python -m helpers`` command.
+    """
     name, origin = keras_backend()
     if name == "tensorflow":
         return None
@@ -194,14 +212,17 @@ def backend_problem() -> str | None:
 
 
 def check_backend() -> None:
-    """Raise :class:`~helpers.errors.BackendError` (one line: what to do) unless Keras uses TensorFlow."""
+    """Raise :class:`~helpers.errors.BackendError` (one line: what to do) unless Keras uses TensorFlow.
+
+    The first thing :func:`setup` does (all chapters).
+    """
     problem = backend_problem()
     if problem:
         raise BackendError(problem)
 
 
 def setup(seed: int = 42, deterministic: bool = True, quiet: bool = False) -> dict:
-    """One call at the top of every notebook.
+    """One call at the top of every notebook (all chapters).
 
     Checks that Keras runs on TensorFlow (else raises
     :class:`~helpers.errors.BackendError` saying how to switch), seeds
@@ -239,7 +260,10 @@ def setup(seed: int = 42, deterministic: bool = True, quiet: bool = False) -> di
 
 
 def colab_badge(notebook_path: str) -> str:
-    """Markdown for the 'Open in Colab' badge of ``chapters/<file>.ipynb``."""
+    """Markdown for the 'Open in Colab' badge of ``chapters/<file>.ipynb``.
+
+    ``tools/nb.py`` writes it into each chapter's first cell; ``test_notebook_conventions`` checks it (tests).
+    """
     repo = REPO_URL.removeprefix("https://github.com/")
     url = f"https://colab.research.google.com/github/{repo}/blob/{REPO_BRANCH}/{notebook_path}"
     return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"

@@ -36,7 +36,10 @@ def _set_tf_global_seed(seed):
 
 @contextlib.contextmanager
 def seeded(seed: int):
-    """Run the block with every global generator seeded by ``seed``; restore them on exit."""
+    """Run the block with every global generator seeded by ``seed``; restore them on exit.
+
+    Every stored training runs under it (chapters 01-06, through :mod:`helpers.store`).
+    """
     import keras
     from keras.src.backend.common import global_state
 

@@ -45,11 +45,14 @@ BACKUP_AFTER_SECONDS = 60.0
 
 
 class StoreError(CourseError):
-    """A stored entry cannot be used (unreadable, truncated, or made with other settings)."""
+    """A stored entry cannot be used (unreadable, truncated, or made with other settings).
+
+    Raised and handled inside :func:`trained` (chapters 01-06): a bad entry is retrained.
+    """
 
 
 def root() -> Path:
-    """The store's folder (per mode, git-ignored; ``COURSE_CACHE_DIR`` moves it)."""
+    """The store's folder (per mode, git-ignored; ``COURSE_CACHE_DIR`` moves it; chapters 01-06)."""
     from .runtime import cache_dir
 
     return cache_dir("store")
@@ -108,7 +111,10 @@ def _jsonable(obj):
 
 
 def model_fingerprint(model) -> dict:
-    """Class, config, compile config and weight shapes of a built model: what makes it this model."""
+    """Class, config, compile config and weight shapes of a built model: what makes it this model.
+
+    Part of every store key (chapters 01-06).
+    """
     def safe(method):
         try:
             return getattr(model, method)()
@@ -124,18 +130,25 @@ def model_fingerprint(model) -> dict:
 
 
 def make_key(name: str, model, settings: dict | None = None) -> dict:
-    """The full key of ``model`` trained as ``name`` with ``settings`` (dataset, seed, budget, ...)."""
+    """The full key of ``model`` trained as ``name`` with ``settings`` (dataset, seed, budget, ...).
+
+    Used by :func:`trained` (chapters 01-06) and ``bench --resume``.
+    """
     return {"name": name, "model": model_fingerprint(model), "settings": _jsonable(settings or {}),
             "version": _version()}
 
 
 def digest(key: dict) -> str:
+    """The 16-hex-digit hash of a key: the entry's folder name (chapters 01-06, through :func:`trained`)."""
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
 
 # ---------------------------------------------------------------- entries
 class Entry:
-    """One stored model: ``folder`` with ``meta.json``, ``extras.npz`` and ``model.weights.h5``."""
+    """One stored model: ``folder`` with ``meta.json``, ``extras.npz`` and ``model.weights.h5``.
+
+    Found, loaded and replaced by :func:`trained` (chapters 01-06).
+    """
 
     META, EXTRAS, WEIGHTS = "meta.json", "extras.npz", "model.weights.h5"
 
@@ -191,11 +204,15 @@ class Entry:
 
 
 def entry_for(name: str, key: dict) -> Entry:
+    """The :class:`Entry` of ``key`` (it may not exist yet; chapters 01-06, through :func:`trained`)."""
     return Entry(root() / f"{name}-{digest(key)}")
 
 
 def save(name: str, key: dict, result: TrainResult) -> Entry:
-    """Write ``result`` as the entry of ``key``: all files into a temporary folder, then one rename."""
+    """Write ``result`` as the entry of ``key``: all files into a temporary folder, then one rename.
+
+    Called by :func:`trained` after every training (chapters 01-06).
+    """
     _check_finite(name, result.model)
     entry = entry_for(name, key)
     entry.folder.parent.mkdir(parents=True, exist_ok=True)
@@ -226,7 +243,10 @@ def _check_finite(name: str, model):
 
 
 def clean_leftovers():
-    """Remove temporary and set-aside folders of processes that no longer run (killed mid-save)."""
+    """Remove temporary and set-aside folders of processes that no longer run (killed mid-save).
+
+    Called at the start of :func:`trained` (chapters 01-06).
+    """
     folder = root()
     if not folder.exists():
         return
@@ -277,7 +297,10 @@ def find_longer(name: str, key: dict) -> Entry | None:
 
 # ------------------------------------------------------------------ trained
 def backup_folder(name: str, key: dict) -> Path:
-    """Where the resumable backup of a running training of ``key`` lives (removed when it finishes)."""
+    """Where the resumable backup of a running training of ``key`` lives (removed when it finishes).
+
+    Used by :func:`trained` (chapters 01-06).
+    """
     return root() / "backups" / f"{name}-{digest(key)}"
 
 
@@ -354,7 +377,11 @@ def train_or_load(name: str | None, build, fit, settings: dict, seed: int, retra
 
 
 def fingerprint(*arrays) -> str:
-    """A short hash of arrays' shapes, dtypes and bytes: the training data's part of a key (``None`` skipped)."""
+    """A short hash of arrays' shapes, dtypes and bytes: the training data's part of a key (``None`` skipped).
+
+    Chapters 01 §5 and 02 §4 directly, and through the ``train_*`` helpers (chapters 03-05) and the
+    registry (chapter 06).
+    """
     h = hashlib.blake2b(digest_size=8)
     for a in arrays:
         if a is None:

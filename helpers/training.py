@@ -39,6 +39,7 @@ class TimeBudget(keras.callbacks.Callback):
 
     ``already`` counts seconds spent before a resumed run, so a run that was
     interrupted and continued still trains for ``seconds`` in all.
+    Added by :func:`fit` to every run, a limit only when ``seconds`` is given (chapters 01-06).
     """
 
     def __init__(self, seconds: float | None, already: float = 0.0):
@@ -68,7 +69,10 @@ class TimeBudget(keras.callbacks.Callback):
 
 
 class Recorder(keras.callbacks.Callback):
-    """Batches, seconds and every batch's logs of a run (``state`` carries them over a resume)."""
+    """Batches, seconds and every batch's logs of a run (``state`` carries them over a resume).
+
+    Added by :func:`fit` to every run (chapters 01-06).
+    """
 
     def __init__(self, state: dict | None = None):
         super().__init__()
@@ -104,6 +108,7 @@ class DivergenceGuard(keras.callbacks.Callback):
 
     Keras's ``TerminateOnNaN`` only stops quietly; the course also has to say
     which model failed and what to change, and make sure nothing is cached.
+    Added by :func:`fit` to every run (chapters 01-06).
     """
 
     def __init__(self, name: str, hint: str = "lower the learning rate (learning_rate=...) and train again"):
@@ -147,7 +152,7 @@ def _resume_state(backup_dir: Path) -> dict:
 def fit(model, x, y=None, *, name: str | None = None, seconds: float | None = None, epochs: int | None = None,
         steps: int | None = None, batch_size: int | None = None, callbacks=(), backup_dir=None,
         progress: str | None = None, grid=None, hint: str | None = None, verbose=0, **fit_kwargs) -> TrainResult:
-    """Train ``model`` with ``model.fit`` and return a :class:`TrainResult` (every chapter's training).
+    """Train ``model`` with ``model.fit`` and return a :class:`TrainResult` (chapters 01-06).
 
     ``x`` is an array (then ``batch_size`` is passed to Keras) or a batched
     ``tf.data.Dataset`` (give ``batch_size`` for the images/s count).

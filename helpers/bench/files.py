@@ -24,7 +24,10 @@ KEPT_SAMPLES = 20
 
 
 def jsonable(value):
-    """``value`` ready for strict JSON: numpy scalars as numbers, arrays dropped (None), NaN/inf as None."""
+    """``value`` ready for strict JSON: numpy scalars as numbers, arrays dropped (None), NaN/inf as None.
+
+    Used for the benchmark's rows (benchmark).
+    """
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -39,12 +42,12 @@ def jsonable(value):
 
 
 def json_text(results: dict) -> str:
-    """A benchmark results dict as the strict JSON text of ``latest.json`` / ``partial.json``."""
+    """A benchmark results dict as the strict JSON text of ``latest.json`` / ``partial.json`` (benchmark)."""
     return json.dumps(jsonable(results), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def atomic(path, write) -> None:
-    """``write(binary_file)`` into a temporary file beside ``path``, then rename it to ``path``.
+    """``write(binary_file)`` into a temporary file beside ``path``, then rename it to ``path`` (benchmark).
 
     On any error (Ctrl-C included) the temporary file is removed and ``path`` is left as it was.
     """
@@ -61,7 +64,7 @@ def atomic(path, write) -> None:
 
 
 def atomic_write_text(path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`atomic`)."""
+    """Write ``text`` (UTF-8) to ``path`` atomically, see :func:`atomic` (benchmark)."""
     atomic(path, lambda fh: fh.write(text.encode("utf-8")))
 
 
@@ -69,6 +72,7 @@ def prepare_out_dir(out_dir) -> Path:
     """Create the benchmark's ``--out`` folder and prove a file can be written there, before any training.
 
     Raises :class:`~helpers.errors.CommandError` (one line) when it cannot be; returns the absolute folder.
+    Called by ``bench`` and :func:`run_bench` (benchmark).
     """
     out = Path(out_dir)
     out = out if out.is_absolute() else Path.cwd() / out
@@ -84,19 +88,28 @@ def prepare_out_dir(out_dir) -> Path:
 
 
 def samples_key(row: dict) -> str:
-    """The ``.npz`` key of a row's samples: model and measurement time, so stale samples never match a row."""
+    """The ``.npz`` key of a row's samples: model and measurement time, so stale samples never match a row.
+
+    Used by :func:`write_samples` and :func:`read_samples` (benchmark).
+    """
     return f"{row['model']}/{row.get('measured_utc', '')}"
 
 
 def write_samples(path, rows: list[dict], samples: dict) -> None:
-    """The first :data:`KEPT_SAMPLES` samples of each row that has some (``samples``: model -> uint8 array)."""
+    """The first :data:`KEPT_SAMPLES` samples of each row that has some (``samples``: model -> uint8 array).
+
+    Called by :mod:`helpers.bench.report` (benchmark).
+    """
     arrays = {samples_key(r): np.asarray(samples[r["model"]][:KEPT_SAMPLES], np.uint8)
               for r in rows if r["model"] in samples}
     atomic(path, lambda fh: np.savez_compressed(fh, **arrays))
 
 
 def read_samples(path, rows: list[dict]) -> dict:
-    """The samples of ``rows`` found in the archive at ``path`` (model -> array); {} when it is absent or unreadable."""
+    """The samples of ``rows`` found in the archive at ``path`` (model -> array); {} when it is absent or unreadable.
+
+    Called by ``bench --resume`` (benchmark).
+    """
     try:
         with np.load(path) as stored:
             return {r["model"]: stored[samples_key(r)] for r in rows if samples_key(r) in stored.files}
@@ -105,7 +118,10 @@ def read_samples(path, rows: list[dict]) -> dict:
 
 
 def read_results(path) -> dict | None:
-    """A saved benchmark results JSON, None when there is none; CommandError when it is not one."""
+    """A saved benchmark results JSON, None when there is none; CommandError when it is not one.
+
+    Called by ``bench --resume`` (benchmark).
+    """
     path = Path(path)
     if not path.is_file():
         return None

@@ -30,7 +30,10 @@ README_END = "<!-- bench:end -->"
 
 
 def write_partial(results: dict, out_dir, samples: dict) -> Path:
-    """``partial.json`` (+ its samples) after each benchmarked model, so a killed run keeps every finished row."""
+    """``partial.json`` (+ its samples) after each benchmarked model, so a killed run keeps every finished row.
+
+    Called by :func:`~helpers.bench.run.run_bench` (benchmark).
+    """
     out = Path(out_dir)
     write_samples(out / PARTIAL_SAMPLES, results["results"], samples)
     atomic_write_text(out / PARTIAL_JSON, json_text(results))
@@ -41,6 +44,7 @@ def write_outputs(results: dict, out_dir, samples: dict | None = None) -> dict:
     """The benchmark's final files: ``results-<timestamp>.json``, ``latest.json``, ``RESULTS.md``, samples PNG/npz.
 
     Then ``partial.json`` and its samples are removed: the final files hold every row.
+    Called by :func:`~helpers.bench.run.run_bench` and ``tools/merge_bench.py`` (benchmark).
     """
     out = Path(out_dir)
     if not out.is_absolute():
@@ -180,7 +184,10 @@ def _row_line(row, notes: list) -> str:
 
 
 def markdown_table(results: dict, samples_png: str | None = None) -> str:
-    """``RESULTS.md`` of a benchmark run: the machine, the settings, one row per model, and the notes."""
+    """``RESULTS.md`` of a benchmark run: the machine, the settings, one row per model, and the notes.
+
+    Also used by ``tools/merge_bench.py`` (benchmark).
+    """
     lines = _header(results)
     lines += ["", "| Model | Epochs | Train img/s | Fréchet (real) | FD ratio | Precision | Recall | "
               "TSTR (real) | Label fidelity | Memorisation | Model-specific | Targets |",
@@ -196,7 +203,10 @@ def markdown_table(results: dict, samples_png: str | None = None) -> str:
 
 
 def samples_figure(samples: dict, path: Path) -> None:
-    """The benchmark's samples figure: one row of 20 samples per model, saved as a PNG next to the table."""
+    """The benchmark's samples figure: one row of 20 samples per model, saved as a PNG next to the table.
+
+    Called by :func:`write_outputs` (benchmark).
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -219,7 +229,7 @@ def samples_figure(samples: dict, path: Path) -> None:
 
 # --------------------------------------------------------------------------- README block
 def readme_block(results: dict, results_dir: str = "benchmarks", samples_png: bool = True) -> str:
-    """The benchmark table for the README, between markers so a later run can replace it."""
+    """The benchmark table for the README, between markers so a later run can replace it (benchmark)."""
     png = f"{results_dir}/{SAMPLES_PNG}" if samples_png else None
     body = markdown_table(results, png).split("\n", 2)[2].strip()  # drop the page title
     return (f"{README_START}\n<!-- written by `python -m helpers bench --readme README.md`; "
@@ -232,6 +242,7 @@ def readme_markers(path) -> tuple[str, int, int]:
     """The README's text and where its benchmark block starts and ends; ValueError (one line) without markers.
 
     ``bench --readme`` calls it before training too, so a README without the block fails in seconds.
+    Benchmark only (benchmark).
     """
     path = Path(path)
     text = path.read_text(encoding="utf-8")
@@ -243,7 +254,10 @@ def readme_markers(path) -> tuple[str, int, int]:
 
 
 def update_readme(path, results: dict, results_dir: str = "benchmarks") -> None:
-    """Replace the README's benchmark block (between ``README_START`` and ``README_END``) with the table."""
+    """Replace the README's benchmark block (between ``README_START`` and ``README_END``) with the table.
+
+    Called by ``bench --readme`` and ``tools/merge_bench.py`` (benchmark).
+    """
     path = Path(path)
     text, start, end = readme_markers(path)
     has_png = (path.parent / results_dir / SAMPLES_PNG).is_file()
@@ -252,7 +266,7 @@ def update_readme(path, results: dict, results_dir: str = "benchmarks") -> None:
 
 
 def render(results_json, out_dir) -> Path:
-    """Rewrite ``RESULTS.md`` in ``out_dir`` from a saved benchmark results JSON (no training)."""
+    """Rewrite ``RESULTS.md`` in ``out_dir`` from a saved benchmark results JSON, no training (benchmark)."""
     results = json.loads(Path(results_json).read_text(encoding="utf-8"))
     out = prepare_out_dir(out_dir)
     png = SAMPLES_PNG if (out / SAMPLES_PNG).is_file() else None

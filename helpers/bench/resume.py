@@ -19,7 +19,10 @@ from .files import LATEST_JSON, LATEST_SAMPLES, PARTIAL_JSON, PARTIAL_SAMPLES, r
 
 
 def model_key(name: str, recipe, seed: int) -> str | None:
-    """The model's store key digest (built once, not trained); None when the recipe cannot build it."""
+    """The model's store key digest (built once, not trained); None when the recipe cannot build it.
+
+    Part of ``bench --resume`` (benchmark).
+    """
     import keras
 
     from .. import store
@@ -37,7 +40,7 @@ def model_key(name: str, recipe, seed: int) -> str | None:
 
 
 def measured_with(name: str, recipe, settings: dict, data_fingerprint: str) -> dict:
-    """What a benchmark row's numbers depend on; stored in each row, compared by ``--resume``."""
+    """What a benchmark row's numbers depend on; stored in each row, compared by ``--resume`` (benchmark)."""
     return {key: settings[key] for key in ("seconds", "n", "seed", "dataset", "mode", "n_train")} | {
         "data": data_fingerprint, "description": recipe.description,
         "model_key": model_key(name, recipe, settings["seed"])}
@@ -48,6 +51,7 @@ def earlier_rows(out_dir) -> dict[str, list[tuple[dict, object, str]]]:
 
     ``samples`` is None when the archive does not hold that row's. Raises
     CommandError when one of the files exists but is not a results file.
+    Part of ``bench --resume`` (benchmark).
     """
     found: dict[str, list] = {}
     out = Path(out_dir)
@@ -65,14 +69,20 @@ def earlier_rows(out_dir) -> dict[str, list[tuple[dict, object, str]]]:
 
 
 def differences(recorded: dict, wanted: dict) -> list[str]:
-    """What differs between a row's ``measured_with`` and this run's, e.g. ``["seconds 0.2 → 0.3"]``."""
+    """What differs between a row's ``measured_with`` and this run's, e.g. ``["seconds 0.2 → 0.3"]``.
+
+    Part of ``bench --resume`` (benchmark).
+    """
     if wanted.get("model_key") is None:
         return ["the model cannot be built to compare its store key"]
     return [f"{key} {recorded.get(key)!r} → {value!r}" for key, value in wanted.items() if recorded.get(key) != value]
 
 
 def pick(name: str, candidates: list, wanted: dict, log) -> tuple[dict, object] | None:
-    """The first candidate row measured exactly as ``wanted`` (with its samples), else None (logged why)."""
+    """The first candidate row measured exactly as ``wanted`` (with its samples), else None (logged why).
+
+    Part of ``bench --resume`` (benchmark).
+    """
     reasons = []
     for row, samples, source in candidates:
         diff = differences(row["measured_with"], wanted)

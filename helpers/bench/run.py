@@ -65,7 +65,10 @@ def _git(*args) -> str | None:
 
 
 def describe_machine() -> dict:
-    """For the benchmark's header: CPU, cores, memory, library versions, device, load (what comparing runs needs)."""
+    """For the benchmark's header: CPU, cores, memory, library versions, device, load (what comparing runs needs).
+
+    Called by :func:`run_bench` (benchmark).
+    """
     import keras
     import tensorflow as tf
 
@@ -95,6 +98,7 @@ def training_stats(result, wall_seconds: float) -> dict:
     ``images_per_second`` covers the whole budget (first-step tracing
     included: what a learner gets); ``steady_images_per_second`` leaves the
     first batch out (what the model costs per image once running).
+    Called by :func:`bench_model` (benchmark).
     """
     stats = result.stats()
     return {"wall_seconds": round(wall_seconds, 2), "seconds": stats["seconds"], "epochs_done": stats["epochs"],
@@ -107,7 +111,10 @@ def training_stats(result, wall_seconds: float) -> dict:
 
 
 def model_specific(recipe, model, data) -> dict:
-    """A benchmark row's model-specific numbers: the recipe's own ``extra_metrics`` (empty when it has none)."""
+    """A benchmark row's model-specific numbers: the recipe's own ``extra_metrics`` (empty when it has none).
+
+    Called by :func:`bench_model` (benchmark).
+    """
     extra = getattr(recipe, "extra_metrics", None)
     return dict(extra(model, data)) if extra is not None else {}
 
@@ -189,7 +196,10 @@ def bench_model(name, recipe, data, seconds, n, seed, evaluate, log=print, datas
 
 # --------------------------------------------------------------------------- the whole run
 def default_evaluate(dataset: str, seed: int, verbose: bool = True):
-    """The benchmark's scorer: :func:`helpers.metrics.evaluate_samples` on ``dataset`` with ``seed``."""
+    """The benchmark's scorer: :func:`helpers.metrics.evaluate_samples` on ``dataset`` with ``seed``.
+
+    Called by :func:`run_bench` (benchmark).
+    """
     from .. import metrics
 
     def evaluate(x, y):
@@ -231,6 +241,7 @@ def run_bench(models=DEFAULT_MODELS, seconds: float = DEFAULT_SECONDS, n: int = 
     ``registry`` (name -> Recipe), ``data`` and ``evaluate(x, y) -> dict``
     default to the course registry, the dataset and
     :func:`helpers.metrics.evaluate_samples`; tests pass small fakes.
+    Called by ``python -m helpers bench`` (benchmark).
     """
     from .. import store
     from ..runtime import mode

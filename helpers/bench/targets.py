@@ -15,7 +15,7 @@ TARGET_SETTINGS = {"seconds": 300.0, "n": 10_000, "mode": "full"}
 
 @dataclass(frozen=True)
 class Target:
-    """One measurable goal: ``metric op threshold`` (op is ``"<="`` or ``">="``)."""
+    """One measurable goal: ``metric op threshold`` (op is ``"<="`` or ``">="``) (benchmark)."""
 
     metric: str
     op: str
@@ -63,12 +63,18 @@ COMPARED_WITH = {"ref_tfdocs_dcgan": "dcgan", "ref_kerasio_cgan": "cgan", "infog
 
 
 def targets_for(model: str) -> tuple[Target, ...]:
-    """The targets a benchmark row of ``model`` is checked against (its counterpart's, for reference models)."""
+    """The targets a benchmark row of ``model`` is checked against (its counterpart's, for reference models).
+
+    Benchmark only (benchmark).
+    """
     return TARGETS.get(COMPARED_WITH.get(model, model), ())
 
 
 def check_targets(model: str, values: dict) -> list[dict]:
-    """Each target of ``model`` with its measured value and ``passed`` (True/False/None), for a benchmark row."""
+    """Each target of ``model`` with its measured value and ``passed`` (True/False/None), for a benchmark row.
+
+    Called by :func:`~helpers.bench.run.bench_model` (benchmark).
+    """
     out = []
     for target in targets_for(model):
         value = values.get(target.metric)
@@ -77,7 +83,10 @@ def check_targets(model: str, values: dict) -> list[dict]:
 
 
 def comparable(results: dict) -> bool:
-    """True when a benchmark run used the settings the targets are defined for (else RESULTS.md says "indicative")."""
+    """True when a benchmark run used the settings the targets are defined for (else RESULTS.md says "indicative").
+
+    Used by ``RESULTS.md`` and ``tools/merge_bench.py`` (benchmark).
+    """
     s = results["settings"]
     return (s["seconds"] == TARGET_SETTINGS["seconds"] and s["n"] == TARGET_SETTINGS["n"]
             and s["mode"] == TARGET_SETTINGS["mode"])

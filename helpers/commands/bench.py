@@ -18,6 +18,7 @@ HELP = "train each generative model for S seconds, score its samples, write benc
 
 
 def add_arguments(parser):
+    """The options of ``python -m helpers bench`` (command line)."""
     from ..bench import DEFAULT_MODELS, DEFAULT_N, DEFAULT_SECONDS
 
     parser.add_argument("--seconds", type=float, default=DEFAULT_SECONDS,
@@ -44,6 +45,7 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
+    """Run ``python -m helpers bench`` with the parsed ``args``; returns the exit code (command line)."""
     from .. import bench
     from ..errors import CommandError
     from ..runtime import mode

@@ -14,6 +14,7 @@ HELP = "show where MNIST / Fashion-MNIST are found and verify them (--download f
 
 
 def add_arguments(parser):
+    """The options of ``python -m helpers data`` (command line)."""
     parser.add_argument("--download", action="store_true",
                         help="download missing files and replace corrupt ones (into --data-dir / "
                              f"${data_sources.DATA_ENV} when set, else the course's datasets/ folder)")
@@ -24,6 +25,7 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
+    """Run ``python -m helpers data`` with the parsed ``args``; returns the exit code (command line)."""
     names = [data_sources._canonical(name) for name in args.names]  # an unknown name stops before any work
     bad = 0
     offline = None

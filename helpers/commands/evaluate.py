@@ -22,6 +22,7 @@ HELP = "score synthetic images in an .npz file (x, optional y) with every course
 
 
 def add_arguments(parser):
+    """The options of ``python -m helpers evaluate`` (command line)."""
     from ..metrics import ALL_METRICS, TSTR_EPOCHS
 
     parser.add_argument("path", help=".npz file with x (and y for conditional samples)")
@@ -36,7 +37,7 @@ def add_arguments(parser):
 
 
 def load_samples(path: str) -> tuple[np.ndarray, np.ndarray | None, dict]:
-    """``(x, y_or_None, meta)`` from an ``.npz``; clear :class:`CommandError` for bad files."""
+    """``(x, y_or_None, meta)`` from an ``.npz``; clear :class:`CommandError` for bad files (command line)."""
     p = Path(path).expanduser()
     if not p.exists():
         raise CommandError(f"{p} does not exist; create one with `python -m helpers synth --out {p.name} ...`")
@@ -59,6 +60,7 @@ def load_samples(path: str) -> tuple[np.ndarray, np.ndarray | None, dict]:
 
 
 def run(args) -> int:
+    """Run ``python -m helpers evaluate`` with the parsed ``args``; returns the exit code (command line)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up log quiet
     from .. import metrics
 

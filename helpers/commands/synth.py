@@ -38,6 +38,7 @@ BLANK_STD = 2.0
 
 
 def add_arguments(parser):
+    """The options of ``python -m helpers synth`` (command line)."""
     parser.add_argument("--model", required=True, help="registry name, e.g. vae, cvae, dcgan, cgan "
                         "(run with --model list to see those available)")
     parser.add_argument("--n", type=int, default=10000, help="number of images to generate (default 10000)")
@@ -55,7 +56,7 @@ def _status(message: str) -> None:
 
 
 def balanced_labels(n: int, seed: int, num_classes: int = 10) -> np.ndarray:
-    """``n`` labels with every class equally often (up to one), in a seeded random order."""
+    """``n`` labels with every class equally often (up to one), in a seeded random order (command line)."""
     labels = np.arange(n) % num_classes
     np.random.default_rng(seed).shuffle(labels)
     return labels.astype(np.int64)
@@ -67,6 +68,7 @@ def check_samples(x, name: str) -> None:
     Float output (before conversion to uint8) must be finite; uint8 output
     must not be blank, i.e. not every image (nearly) constant: a model whose
     training diverged to NaN produces constant images once converted.
+    Called before ``synth`` writes its file (command line).
     """
     x = np.asarray(x)
     fix = ("its training diverged (or is untrained); nothing was written. Retrain it with a lower learning "
@@ -87,7 +89,10 @@ def check_samples(x, name: str) -> None:
 
 
 def check_writable(out: Path) -> None:
-    """Create ``out``'s folder and prove a file can be written there, in milliseconds, before any training."""
+    """Create ``out``'s folder and prove a file can be written there, in milliseconds, before any training.
+
+    Called by ``synth`` (command line).
+    """
     parent = out.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -106,7 +111,10 @@ def check_writable(out: Path) -> None:
 
 
 def train_or_load(args):
-    """The trained model for ``args`` (from the model store when it holds one): the one call into the registry."""
+    """The trained model for ``args`` (from the model store when it holds one): the one call into the registry.
+
+    Called by ``synth`` (command line).
+    """
     from ..models import registry
 
     return registry.trained(args.model, dataset=args.dataset, seconds=args.seconds, seed=args.seed,
@@ -125,7 +133,7 @@ def _check_generated(x, y, n_expected: int, conditional: bool, name: str):
 
 
 def write_npz_atomic(path: Path, **arrays) -> None:
-    """``np.savez_compressed`` to a temporary file next to ``path``, then an atomic rename."""
+    """``np.savez_compressed`` to a temporary file next to ``path``, then an atomic rename (command line)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -138,6 +146,7 @@ def write_npz_atomic(path: Path, **arrays) -> None:
 
 
 def run(args) -> int:
+    """Run ``python -m helpers synth`` with the parsed ``args``; returns the exit code (command line)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up log quiet
     if args.model == "list":
         from ..models import registry

@@ -29,7 +29,10 @@ EVALUATOR_WIDTH = 32  # small_cnn width of the evaluator: ~430k parameters, ~1.7
 
 # --------------------------------------------------------------------------- inputs
 class MetricsError(ValueError):
-    """Inputs a metric cannot use (wrong shape, range or dtype); the message says what was expected."""
+    """Inputs a metric cannot use (wrong shape, range or dtype); the message says what was expected.
+
+    Raised by every metric (chapters 03-06, ``python -m helpers evaluate``).
+    """
 
 
 def as_images(x, value_range=None, name: str = "x") -> np.ndarray:
@@ -100,7 +103,10 @@ def as_labels(y, n: int, num_classes: int = 10, name: str = "y") -> np.ndarray:
 
 
 def as_features(f, name: str) -> np.ndarray:
-    """Feature vectors as float64 ``(N, D)`` with ``N >= 2`` (what the set metrics compare)."""
+    """Feature vectors as float64 ``(N, D)`` with ``N >= 2`` (what the set metrics compare).
+
+    Every set metric calls it (chapters 03-06).
+    """
     arr = np.asarray(f, dtype=np.float64)
     if arr.ndim != 2 or arr.shape[0] < 2:
         raise MetricsError(f"{name} has shape {arr.shape}; expected (N, D) feature vectors with N >= 2.")
@@ -108,7 +114,10 @@ def as_features(f, name: str) -> np.ndarray:
 
 
 def canonical_dataset(dataset: str) -> str:
-    """``"MNIST"``, ``"fashion-mnist"``... -> a key of :data:`DATASETS`, or :class:`MetricsError`."""
+    """``"MNIST"``, ``"fashion-mnist"``... -> a key of :data:`DATASETS`, or :class:`MetricsError`.
+
+    Called by :func:`evaluator`, :func:`real_data` and the metrics that take a ``dataset`` (chapters 03-06).
+    """
     key = dataset.strip().lower().replace("-", "_")
     if key not in DATASETS:
         raise MetricsError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}.")
@@ -123,6 +132,7 @@ def build_evaluator(dataset: str = "mnist", seed: int | None = None):
     of the Fréchet distance and the precision/recall manifolds. ``seed``
     seeds its initialisers and dropout (``None``: Keras's global seeding, as
     ``tools/train_evaluator.py`` trains it). Not used by the chapters directly.
+    Chapters 03-06 load it through :func:`evaluator`.
     """
     from ..classifiers import small_cnn
 
@@ -131,14 +141,17 @@ def build_evaluator(dataset: str = "mnist", seed: int | None = None):
 
 
 def evaluator_paths(dataset: str = "mnist") -> tuple[Path, Path]:
-    """``(weights, info_json)`` shipped for ``dataset`` (``tools/train_evaluator.py`` writes them)."""
+    """``(weights, info_json)`` shipped for ``dataset`` (``tools/train_evaluator.py`` writes them).
+
+    Read by :func:`evaluator` (chapters 03-06).
+    """
     dataset = canonical_dataset(dataset)
     return WEIGHTS_DIR / f"evaluator-{dataset}.weights.h5", WEIGHTS_DIR / f"evaluator-{dataset}.json"
 
 
 @dataclass
 class Evaluator:
-    """The course evaluator for one dataset.
+    """The course evaluator for one dataset: what :func:`evaluator` returns (chapters 03-06).
 
     ``model`` maps images to class probabilities, ``feature_model`` to the
     128-d penultimate activations; ``info`` holds the published numbers
@@ -213,6 +226,8 @@ def real_data(dataset: str = "mnist"):
     """``(x_train, y_train), (x_test, y_test)`` of the real ``dataset`` (uint8), cached per process.
 
     The reference every metric compares samples with (``real_data.cache_clear()``).
+    Chapters 05-06, through :func:`~helpers.metrics.evaluate_samples` and
+    :func:`~helpers.metrics.test_accuracy`.
     """
     from ..datasets import load
 

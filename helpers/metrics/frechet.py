@@ -10,7 +10,10 @@ from .features import MetricsError, as_features
 
 
 def feature_stats(features) -> tuple[np.ndarray, np.ndarray]:
-    """Mean vector and covariance matrix (unbiased) of ``(N, D)`` features (the Gaussian fit)."""
+    """Mean vector and covariance matrix (unbiased) of ``(N, D)`` features (the Gaussian fit).
+
+    Used by :func:`frechet_distance` (chapters 03 §6, 04 §4, 06 §4-§5).
+    """
     f = as_features(features, "features")
     return f.mean(axis=0), np.cov(f, rowvar=False)
 

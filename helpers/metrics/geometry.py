@@ -42,6 +42,7 @@ def squared_distance_blocks(a, b, chunk: int | None = None, dtype=np.float32):
     ``chunk`` is the number of rows of ``a`` per block (default: as many as
     fit in :data:`BLOCK_ELEMENTS`). Values are clipped at 0 (round-off makes
     tiny negatives). The building block of every function below.
+    Chapter 01's duplicate and 1-NN searches and chapters 03-06's set metrics rest on it.
     """
     a, b = _points(a, dtype), _points(b, dtype)
     if a.shape[1] != b.shape[1]:
@@ -100,12 +101,18 @@ def kth_nn_radii(points, k: int = 3, chunk: int | None = None) -> np.ndarray:
 
 
 def within(d2, r2) -> np.ndarray:
-    """Squared distance inside a squared radius, with slack for float round-off (points on the rim count)."""
+    """Squared distance inside a squared radius, with slack for float round-off (points on the rim count).
+
+    Used by :func:`ball_counts` and :func:`~helpers.metrics.density_coverage` (chapters 03-06).
+    """
     return d2 <= r2 * (1 + 1e-6) + 1e-9
 
 
 def ball_counts(points, centres, radii, chunk: int | None = None) -> np.ndarray:
-    """Per point: how many of the balls (``centres[j]``, ``radii[j]``) contain it."""
+    """Per point: how many of the balls (``centres[j]``, ``radii[j]``) contain it.
+
+    The k-NN balls of precision/recall and density (chapters 03-06; chapter 06 §5 explains them).
+    """
     r2 = np.asarray(radii, np.float64) ** 2
     counts = np.empty(len(points), dtype=np.int64)
     for start, d2 in squared_distance_blocks(points, centres, chunk):
@@ -114,7 +121,10 @@ def ball_counts(points, centres, radii, chunk: int | None = None) -> np.ndarray:
 
 
 def inside_any_ball(points, centres, radii, chunk: int | None = None) -> np.ndarray:
-    """Boolean per point: within ``radii[j]`` of at least one ``centres[j]``."""
+    """Boolean per point: within ``radii[j]`` of at least one ``centres[j]``.
+
+    The test of :func:`~helpers.metrics.precision_recall` (chapters 03-06; chapter 06 §5).
+    """
     return ball_counts(points, centres, radii, chunk) > 0
 
 

@@ -75,6 +75,7 @@ def clear_caches() -> None:
 
     The chapters never need it (the caches only save time); call it after
     rebuilding the evaluator weights, or to free memory.
+    The tests call it (tests).
     """
     for cached in (_real_features, _heldout_distances, real_baseline, evaluator, real_data):
         cached.cache_clear()
@@ -192,7 +193,7 @@ _ROWS = (  # (key, label, real-baseline key, better)
 def summary(results: dict) -> dict:
     """The JSON-friendly part of :func:`evaluate_samples` (drops per-sample arrays).
 
-    What ``python -m helpers evaluate --json`` prints.
+    What ``python -m helpers evaluate --json`` prints (command line).
     """
     out = {}
     for key, value in results.items():

@@ -45,6 +45,7 @@ class Autoencoder(keras.Model):
     3x3 convolutions (``width``, ``2*width`` channels) and a dense layer to the
     code; the decoder mirrors it with transposed convolutions. ``noise_std``
     > 0 trains a denoising autoencoder (Gaussian noise on the input only).
+    Chapter 03 (§1, §3-§7) and chapter 06, as the registry's ``ae``.
     """
 
     def __init__(self, latent_dim: int = 32, arch: str = "conv", width: int = 32,
@@ -176,7 +177,9 @@ def _batched(fn, x, batch_size):
 
 def compile_autoencoder(model, learning_rate: float = 2e-3, jit_compile="auto"):
     """Adam; the loss lives in ``train_step``. ``"auto"`` turns XLA off on CPU-only machines,
-    where it measured ~5x slower than TensorFlow's oneDNN kernels for these models."""
+    where it measured ~5x slower than TensorFlow's oneDNN kernels for these models.
+    Chapter 03 (§7 directly, §3-§4 through :func:`train_autoencoder`) and chapter 06's ``ae``.
+    """
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
     return model
 
@@ -228,20 +231,23 @@ def _as_float(x):
 
 
 def reconstruction_mse(model, x, batch_size: int = 1000) -> float:
-    """Mean squared error per pixel of ``D(E(x))`` against ``x`` (float in [0, 1])."""
+    """Mean squared error per pixel of ``D(E(x))`` against ``x`` (float in [0, 1]; chapter 03 §3, §7)."""
     x = _as_float(x)
     return float(np.mean((model.reconstruct(x, batch_size) - x) ** 2))
 
 
 # --------------------------------------------------------------- anomalies
 def anomaly_scores(model, x, batch_size: int = 1000) -> np.ndarray:
-    """Per-image reconstruction error (mean squared error over pixels): high = unlike the training data."""
+    """Per-image reconstruction error (mean squared error over pixels): high = unlike the training data.
+
+    Chapter 03 §5.
+    """
     x = _as_float(x)
     return np.mean((model.reconstruct(x, batch_size) - x) ** 2, axis=(1, 2, 3))
 
 
 def roc_curve(scores_normal, scores_anomalous):
-    """ROC of the rule "anomalous if score > t" over all thresholds t.
+    """ROC of the rule "anomalous if score > t" over all thresholds t (chapter 03 §5 and exercise 2).
 
     Returns ``(false_positive_rate, true_positive_rate, auc)``; AUC is the
     probability that a random anomaly scores higher than a random normal
@@ -274,7 +280,7 @@ def build_recipe_model(seed: int = 0):
 
 
 def fit_recipe_model(model, x_train, y_train=None, seconds=None, seed=0, backup_dir=None):
-    """Train the registry's ``ae`` and fit the Gaussian its samples are drawn from."""
+    """Train the registry's ``ae`` and fit the Gaussian its samples are drawn from (chapter 06)."""
     result = fit_autoencoder(model, x_train, epochs=AE_SETTINGS["epochs"] if seconds is None else None,
                              batch_size=AE_SETTINGS["batch_size"], seconds=seconds, backup_dir=backup_dir,
                              progress="Autoencoder")
@@ -283,7 +289,7 @@ def fit_recipe_model(model, x_train, y_train=None, seconds=None, seed=0, backup_
 
 
 def generate_recipe_samples(model, n, seed=0, labels=None):
-    """``n`` uint8 samples of the registry's ``ae``: decoded codes from the fitted Gaussian."""
+    """``n`` uint8 samples of the registry's ``ae``: decoded codes from the fitted Gaussian (chapter 06)."""
     from ..datasets import to_uint8
 
     if labels is not None:

@@ -54,7 +54,10 @@ from ..runtime import by_mode
 
 # --------------------------------------------------------------------------- TF docs DCGAN
 def tfdocs_generator(latent_dim: int = 100) -> keras.Sequential:
-    """The TF-docs DCGAN generator: z (latent_dim,) -> image (28, 28, 1) in [-1, 1] (tanh)."""
+    """The TF-docs DCGAN generator: z (latent_dim,) -> image (28, 28, 1) in [-1, 1] (tanh).
+
+    Trained by the benchmark, not by a chapter (benchmark).
+    """
     return keras.Sequential([
         keras.Input((latent_dim,)),
         layers.Dense(7 * 7 * 256, use_bias=False),
@@ -72,7 +75,10 @@ def tfdocs_generator(latent_dim: int = 100) -> keras.Sequential:
 
 
 def tfdocs_discriminator() -> keras.Sequential:
-    """The TF-docs DCGAN discriminator: image (28, 28, 1) in [-1, 1] -> one logit (real > 0)."""
+    """The TF-docs DCGAN discriminator: image (28, 28, 1) in [-1, 1] -> one logit (real > 0).
+
+    Trained by the benchmark, not by a chapter (benchmark).
+    """
     return keras.Sequential([
         keras.Input((28, 28, 1)),
         layers.Conv2D(64, 5, strides=2, padding="same"),
@@ -130,6 +136,7 @@ class TFDocsDCGAN(_TwoOptimizerGAN):
     One training step, as in the tutorial: draw z ~ N(0, I), compute
     ``D(x)`` and ``D(G(z))`` once, and update both networks from that one pass:
     ``L_D = BCE(1, D(x)) + BCE(0, D(G(z)))`` and ``L_G = BCE(1, D(G(z)))``.
+    Trained by the benchmark, not by a chapter (benchmark).
     """
 
     default_learning_rate = 1e-4
@@ -171,7 +178,10 @@ class TFDocsDCGAN(_TwoOptimizerGAN):
 
 # --------------------------------------------------------------------------- keras.io conditional GAN
 def kerasio_generator(latent_dim: int = 128, num_classes: int = 10) -> keras.Sequential:
-    """The keras.io cGAN generator: [z, one-hot] (latent_dim + num_classes,) -> image in [0, 1]."""
+    """The keras.io cGAN generator: [z, one-hot] (latent_dim + num_classes,) -> image in [0, 1].
+
+    Trained by the benchmark, not by a chapter (benchmark).
+    """
     channels = latent_dim + num_classes
     return keras.Sequential([
         keras.Input((channels,)),
@@ -187,7 +197,10 @@ def kerasio_generator(latent_dim: int = 128, num_classes: int = 10) -> keras.Seq
 
 
 def kerasio_discriminator(num_classes: int = 10) -> keras.Sequential:
-    """The keras.io cGAN discriminator: image + 10 label channels (28, 28, 11) -> one logit."""
+    """The keras.io cGAN discriminator: image + 10 label channels (28, 28, 11) -> one logit.
+
+    Trained by the benchmark, not by a chapter (benchmark).
+    """
     return keras.Sequential([
         keras.Input((28, 28, 1 + num_classes)),
         layers.Conv2D(64, 3, strides=2, padding="same"),
@@ -208,6 +221,7 @@ class KerasIOConditionalGAN(_TwoOptimizerGAN):
     ``L_D = BCE(1, D(G(z,c), c)) + BCE(0, D(x, c))`` averaged over both halves,
     then, with fresh noise, the generator with ``L_G = BCE(0, D(G(z', c), c))``.
     ``data`` is ``(x in [0, 1], one-hot labels)``.
+    Trained by the benchmark, not by a chapter (benchmark).
     """
 
     default_learning_rate = 3e-4
@@ -279,14 +293,20 @@ class KerasIOConditionalGAN(_TwoOptimizerGAN):
 
 # --------------------------------------------------------------------------- recipes
 def build_tfdocs_dcgan(seed: int = 0):
-    """The TF-docs DCGAN, compiled with the tutorial's optimisers (registry ``ref_tfdocs_dcgan``)."""
+    """The TF-docs DCGAN, compiled with the tutorial's optimisers (registry ``ref_tfdocs_dcgan``).
+
+    Trained by the benchmark, not by a chapter (benchmark).
+    """
     model = TFDocsDCGAN(latent_dim=100, seed=seed)
     model.compile()
     return model
 
 
 def fit_tfdocs_dcgan(model, x_train, y_train=None, seconds=None, seed=0, backup_dir=None, epochs=None):
-    """Train on uint8 images: ``seconds`` of wall clock, else 50 epochs (1 in smoke mode); batch 256."""
+    """Train on uint8 images: ``seconds`` of wall clock, else 50 epochs (1 in smoke mode); batch 256.
+
+    Trained by the benchmark, not by a chapter (benchmark).
+    """
     x = (np.asarray(x_train, np.float32).reshape(-1, 28, 28, 1) - 127.5) / 127.5
     if epochs is None and seconds is None:
         epochs = by_mode(full=50, smoke=1)
@@ -295,14 +315,20 @@ def fit_tfdocs_dcgan(model, x_train, y_train=None, seconds=None, seed=0, backup_
 
 
 def build_kerasio_cgan(seed: int = 0):
-    """The keras.io conditional GAN, compiled with the example's optimisers (registry ``ref_kerasio_cgan``)."""
+    """The keras.io conditional GAN, compiled with the example's optimisers (registry ``ref_kerasio_cgan``).
+
+    Trained by the benchmark, not by a chapter (benchmark).
+    """
     model = KerasIOConditionalGAN(latent_dim=128, num_classes=10, seed=seed)
     model.compile()
     return model
 
 
 def fit_kerasio_cgan(model, x_train, y_train, seconds=None, seed=0, backup_dir=None, epochs=None):
-    """Train on uint8 images and labels: ``seconds`` of wall clock, else 20 epochs (1 in smoke mode); batch 64."""
+    """Train on uint8 images and labels: ``seconds`` of wall clock, else 20 epochs (1 in smoke mode); batch 64.
+
+    Trained by the benchmark, not by a chapter (benchmark).
+    """
     x = np.asarray(x_train, np.float32).reshape(-1, 28, 28, 1) / 255.0
     one_hot = keras.utils.to_categorical(np.asarray(y_train), 10).astype(np.float32)
     if epochs is None and seconds is None:
@@ -316,7 +342,7 @@ def _noise(n, latent_dim, seed):
 
 
 def generate_tfdocs_dcgan(model, n, seed=0, labels=None):
-    """``n`` uint8 samples (n, 28, 28) and ``None``; the model is unconditional."""
+    """``n`` uint8 samples (n, 28, 28) and ``None``; the model is unconditional (benchmark)."""
     if labels is not None:
         raise ValueError("ref_tfdocs_dcgan is unconditional: it cannot generate requested labels "
                          "(use ref_kerasio_cgan, or leave labels=None)")
@@ -325,7 +351,10 @@ def generate_tfdocs_dcgan(model, n, seed=0, labels=None):
 
 
 def generate_kerasio_cgan(model, n, seed=0, labels=None):
-    """``n`` uint8 samples and their labels (balanced 0..9 repeating unless ``labels`` is given)."""
+    """``n`` uint8 samples and their labels (balanced 0..9 repeating unless ``labels`` is given).
+
+    Trained by the benchmark, not by a chapter (benchmark).
+    """
     labels = np.arange(n) % model.num_classes if labels is None else np.asarray(labels)
     if labels.shape != (n,):
         raise ValueError(f"labels must have shape ({n},), got {labels.shape}")

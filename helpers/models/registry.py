@@ -31,7 +31,10 @@ from .gan import training as gan_training
 
 @dataclass(frozen=True)
 class Recipe:
-    """How to build, train and sample one registered model, and (optionally) its own numbers."""
+    """How to build, train and sample one registered model, and (optionally) its own numbers.
+
+    Chapter 06 §3 and §6 (``recipe.generate``), ``synth`` and ``bench``.
+    """
 
     name: str
     description: str
@@ -87,13 +90,19 @@ def ae_metrics(model, data) -> dict:
 
 
 def vae_extra_metrics(model, data) -> dict:
-    """:func:`vae_metrics` on the test set of ``data`` (the VAE's and CVAE's ``extra_metrics``)."""
+    """:func:`vae_metrics` on the test set of ``data`` (the VAE's and CVAE's ``extra_metrics``).
+
+    Reported by the benchmark (benchmark).
+    """
     (_, _), (x_test, y_test) = data
     return vae_metrics(model, x_test, y_test)
 
 
 def infogan_metrics(model, data) -> dict:
-    """How well the InfoGAN's codes found the digit classes (:func:`helpers.models.gan.code_purity`)."""
+    """How well the InfoGAN's codes found the digit classes (:func:`helpers.models.gan.code_purity`).
+
+    Reported by the benchmark (benchmark).
+    """
     from .gan import code_purity
 
     purity = code_purity(model, per_code=500)
@@ -132,6 +141,7 @@ def recipes() -> dict[str, Recipe]:
 
 
 def get(name: str) -> Recipe:
+    """The recipe registered as ``name``; ``KeyError`` listing the names otherwise (chapter 06, ``synth``)."""
     available = recipes()
     if name not in available:
         raise KeyError(f"unknown model {name!r}; available: {', '.join(sorted(available)) or 'none yet'}")

@@ -25,7 +25,7 @@ class TwoPlayerGAN(keras.Model):
     ``generator_ema``, which :meth:`generate` uses (averaging out the
     oscillation of adversarial training gives cleaner digits after a few
     CPU-minutes). Randomness in training comes from the model's own
-    ``seed_generator``.
+    ``seed_generator``. The base of chapter 05's DCGAN, conditional GAN and InfoGAN.
     """
 
     conditional = False
@@ -160,6 +160,9 @@ class TwoPlayerGAN(keras.Model):
 
 
 def images_of(data):
-    """The images of a batch that is ``x`` or ``(x, labels)``, as float32."""
+    """The images of a batch that is ``x`` or ``(x, labels)``, as float32.
+
+    Used by the DCGAN's and InfoGAN's ``train_step`` (chapter 05 §4, §7).
+    """
     x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
     return ops.convert_to_tensor(x, "float32")

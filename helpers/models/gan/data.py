@@ -20,7 +20,10 @@ def from_gan_range(x) -> np.ndarray:
 
 
 def make_gan_dataset(x_uint8, y=None, batch_size: int = 128, seed: int = 0):
-    """Shuffled, batched tf.data pipeline of images in [-1, 1] (and labels); full batches only."""
+    """Shuffled, batched tf.data pipeline of images in [-1, 1] (and labels); full batches only.
+
+    Used by :func:`~helpers.models.gan.fit_gan` (chapter 05).
+    """
     y = None if y is None else np.asarray(y, dtype="int32")
     return make_dataset(to_gan_range(x_uint8), y, batch_size=batch_size, shuffle=True, seed=seed,
                         drop_remainder=True)

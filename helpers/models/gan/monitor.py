@@ -41,6 +41,7 @@ def class_coverage(x_uint8) -> dict:
 
     A mode-collapsed generator draws a few digits only: low entropy, a large
     ``max_share``, few ``classes_covered`` (classes with at least 2% of samples).
+    Chapter 05 §5 (and :func:`quick_scores`).
     """
     from ... import metrics
 
@@ -77,6 +78,7 @@ def code_purity(model, per_code: int = 200, seed: int = 0) -> dict:
     most frequent class per code and ``purity`` the share of samples in it.
     ``mean_purity`` averages over codes; ``classes_found`` counts distinct
     majority classes (10 when the codes split the digits one each).
+    Chapter 05 §7; the benchmark's InfoGAN row.
     """
     from ... import metrics
 
@@ -93,7 +95,10 @@ def code_purity(model, per_code: int = 200, seed: int = 0) -> dict:
 
 
 def animate(frames, steps=None, ncols: int = 10, interval: int = 400):
-    """An in-notebook animation (``IPython.display.HTML``) of sample grids, one per frame."""
+    """An in-notebook animation (``IPython.display.HTML``) of sample grids, one per frame.
+
+    Chapter 05 §4 and §6.
+    """
     import matplotlib.pyplot as plt
     from IPython.display import HTML
     from matplotlib import animation

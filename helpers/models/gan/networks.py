@@ -72,7 +72,10 @@ def build_discriminator(width: int = 64, num_classes: int | None = None, dropout
 
 
 def with_one_hot(z, labels, depth: int):
-    """G's inputs ``[z, one_hot(labels)]``; labels are indices (N,) or rows of class weights (N, depth)."""
+    """G's inputs ``[z, one_hot(labels)]``; labels are indices (N,) or rows of class weights (N, depth).
+
+    The conditional GAN's and InfoGAN's generator inputs (chapter 05 §6-§7).
+    """
     z = ops.convert_to_tensor(z, "float32")
     if len(labels.shape) == 1:
         return [z, ops.one_hot(ops.cast(labels, "int32"), depth)]

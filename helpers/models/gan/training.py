@@ -88,7 +88,10 @@ def build_gan(kind: str = "dcgan", seed: int = 0, learning_rate: float = DEFAULT
 def fit_gan(model, x_train, y_train=None, epochs: int | None = None, seconds: float | None = None,
             steps: int | None = None, seed: int = 0, batch_size: int = DEFAULTS["batch_size"], callbacks=(),
             progress: str | None = None, backup_dir=None, verbose=0) -> training.TrainResult:
-    """Fit a compiled GAN on uint8 images; the frames of every :class:`SampleGrid` go into ``extras``."""
+    """Fit a compiled GAN on uint8 images; the frames of every :class:`SampleGrid` go into ``extras``.
+
+    Called by :func:`train_gan` (chapter 05) and the registry's GANs (chapter 06).
+    """
     data = make_gan_dataset(x_train, y_train if model.conditional else None, batch_size=batch_size, seed=seed)
     if steps is not None:
         data = data.repeat()
@@ -159,12 +162,16 @@ def build_recipe_model(kind: str, seed: int = 0):
 
 
 def fit_recipe_model(model, x_train, y_train=None, seconds=None, seed=0, backup_dir=None):
+    """Train the registry's ``dcgan``, ``cgan`` or ``infogan`` for ``seconds`` (chapter 06)."""
     return fit_gan(model, x_train, y_train, seconds=seconds, seed=seed, backup_dir=backup_dir,
                    progress=type(model).__name__)
 
 
 def generate_recipe_samples(model, n, seed=0, labels=None):
-    """``n`` uint8 samples; the conditional GAN draws ``labels`` (default 0..9 in turn) and returns them."""
+    """``n`` uint8 samples; the conditional GAN draws ``labels`` (default 0..9 in turn) and returns them.
+
+    The registry's ``dcgan``, ``cgan`` and ``infogan`` (chapter 06).
+    """
     if not model.conditional:
         return from_gan_range(model.generate(n, seed=seed)), None
     labels = np.arange(n) % model.num_classes if labels is None else labels
