@@ -28,6 +28,7 @@ import hashlib
 import inspect
 import json
 import os
+import re
 import shutil
 import uuid
 import warnings
@@ -203,9 +204,14 @@ class Entry:
             shutil.rmtree(trash, ignore_errors=True)
 
 
+def _slug(name: str) -> str:
+    """``name`` as a folder name: letters, digits, ``_.-`` (chapter 05's ``"D wins (minimax)"`` → ``D_wins_minimax_``)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
 def entry_for(name: str, key: dict) -> Entry:
     """The :class:`Entry` of ``key`` (it may not exist yet; chapters 01-06, through :func:`trained`)."""
-    return Entry(root() / f"{name}-{digest(key)}")
+    return Entry(root() / f"{_slug(name)}-{digest(key)}")
 
 
 def save(name: str, key: dict, result: TrainResult) -> Entry:
@@ -283,7 +289,7 @@ def find_longer(name: str, key: dict) -> Entry | None:
     best, best_budget = None, _budget(key["settings"])
     wanted = {k: v for k, v in key.items() if k != "settings"}
     wanted_settings = {k: v for k, v in key["settings"].items() if k != "seconds"}
-    for folder in sorted(root().glob(f"{name}-*")):
+    for folder in sorted(root().glob(f"{_slug(name)}-*")):
         try:
             stored = Entry(folder).meta()["key"]
         except (StoreError, KeyError, TypeError):
@@ -301,7 +307,7 @@ def backup_folder(name: str, key: dict) -> Path:
 
     Used by :func:`trained` (chapters 01-06).
     """
-    return root() / "backups" / f"{name}-{digest(key)}"
+    return root() / "backups" / f"{_slug(name)}-{digest(key)}"
 
 
 def trained(name: str, build, fit, settings: dict | None = None, seed: int | None = None,

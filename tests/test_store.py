@@ -296,3 +296,11 @@ def test_a_process_killed_at_random_points_of_a_save_leaves_a_store_that_loads_o
         else:
             outcomes.append("none")  # killed before the first rename, or between discard and rename
     assert "whole" in outcomes  # the kills did land after complete saves too
+
+
+def test_entry_folders_have_plain_names_whatever_the_model_is_called():
+    fit = Fitter()
+    result = _trained("D wins (minimax)", fit=fit)
+    (folder,) = [p for p in store.root().iterdir() if p.name.startswith("D_wins")]
+    assert " " not in folder.name and "(" not in folder.name and result.source == "trained now"
+    assert _trained("D wins (minimax)", fit=fit).source.startswith("loaded") and fit.calls == 1
