@@ -2,7 +2,7 @@
 
     python -m helpers synth --model cvae --n 10000 --out samples.npz --seconds 120
 
-Trains the chosen model (or reuses its cached checkpoint, see
+Trains the chosen model (or reuses it from the model store, see
 ``helpers.models.registry.trained``), generates ``--n`` images in chunks while showing
 progress, and writes an ``.npz`` with ``x`` (uint8, N x 28 x 28), ``y`` (int64
 labels, conditional models only; classes balanced and shuffled) and ``meta``
@@ -48,7 +48,7 @@ def add_arguments(parser):
                         help="wall-clock training budget in seconds (default: the model's full-mode epochs)")
     parser.add_argument("--seed", type=int, default=0, help="seed for training and sampling (default 0)")
     parser.add_argument("--dataset", default="mnist", choices=DATASETS, help="training data (default mnist)")
-    parser.add_argument("--retrain", action="store_true", help="ignore a cached checkpoint and train again")
+    parser.add_argument("--retrain", action="store_true", help="ignore the stored model and train again")
 
 
 def _status(message: str) -> None:
@@ -72,7 +72,7 @@ def check_samples(x, name: str) -> None:
     """
     x = np.asarray(x)
     fix = ("its training diverged (or is untrained); nothing was written. Retrain it with a lower learning "
-           "rate (or a longer --seconds budget) and pass --retrain, so the cached checkpoint is not reused")
+           "rate (or a longer --seconds budget) and pass --retrain, so the stored model is not reused")
     if np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.complexfloating):
         finite = np.isfinite(x).reshape(len(x), -1).all(axis=1) if x.ndim else np.isfinite(x).reshape(1)
         if not finite.all():
@@ -174,7 +174,7 @@ def run(args) -> int:
                            f"{', '.join(sorted(available)) or 'none yet (no model modules found)'}")
     recipe = available[args.model]
     budget = "full-mode epochs" if args.seconds is None else f"a {args.seconds:g}-second budget"
-    _status(f"[1/3] {args.model}: training on {args.dataset} with {budget} (or loading its cached checkpoint)")
+    _status(f"[1/3] {args.model}: training on {args.dataset} with {budget} (or loading it from the model store)")
     start = time.perf_counter()
     model = train_or_load(args)
     _status(f"      ready after {time.perf_counter() - start:.1f} s")
