@@ -234,7 +234,13 @@ def save(name: str, key: dict, result: TrainResult) -> Entry:
         result.model.save_weights(tmp / Entry.WEIGHTS)
         if entry.folder.exists():
             entry.discard()
-        os.replace(tmp, entry.folder)
+        try:
+            os.replace(tmp, entry.folder)
+        except OSError:
+            if not entry.folder.is_dir():
+                raise
+            # Another kernel stored the same key in the meantime: its entry is as good as ours.
+            shutil.rmtree(tmp, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

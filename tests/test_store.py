@@ -304,3 +304,24 @@ def test_entry_folders_have_plain_names_whatever_the_model_is_called():
     (folder,) = [p for p in store.root().iterdir() if p.name.startswith("D_wins")]
     assert " " not in folder.name and "(" not in folder.name and result.source == "trained now"
     assert _trained("D wins (minimax)", fit=fit).source.startswith("loaded") and fit.calls == 1
+
+
+def test_two_kernels_storing_the_same_key_at_once_keep_one_whole_entry(monkeypatch):
+    fit = Fitter()
+    first = _trained(fit=fit)
+    folder = _entry_folder()
+    real_replace = os.replace
+
+    def other_kernel_wins(src, dst):  # the other kernel's rename lands just before ours
+        if str(dst) == str(folder) and not folder.exists():
+            first_copy = folder.with_name(".other")
+            real_replace(src, first_copy)  # stand-in for the other kernel's finished entry
+            real_replace(first_copy, folder)
+            raise OSError(39, "Directory not empty")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", other_kernel_wins)
+    store.save("tiny", store.make_key("tiny", first.model, {"n": 32, "seed": 0}), first)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert folder.is_dir() and not [p for p in store.root().iterdir() if p.name.startswith((".tmp-", ".other"))]
+    assert _trained(fit=fit).source.startswith("loaded") and fit.calls == 1
