@@ -26,6 +26,20 @@ def mnist(real_data_dir):
     return datasets.load("mnist", real_data_dir)
 
 
+@pytest.fixture(scope="module")
+def data():
+    """120 fake labelled digits for widget tests: class ``c`` is a bar at height ``4 + c`` on light noise."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(10), 12)
+    x = np.zeros((120, 28, 28), np.uint8)
+    for i, c in enumerate(y):
+        x[i, 4 + c:10 + c, 5:20] = 255  # class c: a bar at height 4 + c
+        x[i] = np.maximum(x[i], rng.integers(0, 30, size=(28, 28)).astype(np.uint8))
+    return x, y
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache_toggles(monkeypatch):
     """Each test starts with no remembered "reuse / retrain" toggles and no COURSE_RETRAIN."""

@@ -6,17 +6,6 @@ import pytest
 from helpers.ui import augmentation as A
 
 
-@pytest.fixture(scope="module")
-def data():
-    rng = np.random.default_rng(0)
-    y = np.repeat(np.arange(10), 12)
-    x = np.zeros((120, 28, 28), np.uint8)
-    for i, c in enumerate(y):
-        x[i, 4 + c:10 + c, 5:20] = 255  # class c: a bar at height 4 + c
-        x[i] = np.maximum(x[i], rng.integers(0, 30, size=(28, 28)).astype(np.uint8))
-    return x, y
-
-
 def test_augmentation_panel_grid_and_identity(data):
     x, _ = data
     panel = A.AugmentationPanel(x, n_images=3, copies=4, seed=0)

@@ -6,17 +6,6 @@ import pytest
 from helpers.ui import browse as B
 
 
-@pytest.fixture(scope="module")
-def data():
-    rng = np.random.default_rng(0)
-    y = np.repeat(np.arange(10), 12)
-    x = np.zeros((120, 28, 28), np.uint8)
-    for i, c in enumerate(y):
-        x[i, 4 + c:10 + c, 5:20] = 255  # class c: a bar at height 4 + c
-        x[i] = np.maximum(x[i], rng.integers(0, 30, size=(28, 28)).astype(np.uint8))
-    return x, y
-
-
 def test_digit_browser_follows_class_and_index():
     rng = np.random.default_rng(0)
     x = rng.integers(0, 255, (30, 28, 28), dtype=np.uint8)
