@@ -10,7 +10,7 @@ export COURSE_DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)/mnist),$(SHARED_DATA),)
 .PHONY: lab test test-unit test-notebooks test-browser bench data lint clean help
 
 help:
-	@echo "make lab    - set up .venv and open the course in JupyterLab"
+	@echo "make lab    - set up .venv and open the course in JupyterLab (options: LAB_ARGS=\"--port 8890 --no-browser\")"
 	@echo "make test   - set up .venv and run every test (unit + notebooks in smoke mode + browser)"
 	@echo "make test-browser - only the JupyterLab-in-Chromium tests (needs: apt-get install chromium)"
 	@echo "make data   - show where the datasets are found and verify them"
@@ -30,8 +30,14 @@ $(BROWSER_STAMP): requirements-browser.txt $(STAMP)
 	$(PY) -m pip install --quiet -r requirements-browser.txt
 	touch $(BROWSER_STAMP)
 
+# JupyterLab rooted at the repository, opening chapter 00; --allow-root only when run as root (containers,
+# cloud VMs). Extra JupyterLab options go through LAB_ARGS, e.g. make lab LAB_ARGS="--port 8890 --no-browser".
+LAB_ARGS ?=
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab chapters/00_start_here.ipynb
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
+		--LabApp.default_url=/lab/tree/chapters/00_start_here.ipynb $(ALLOW_ROOT) $(LAB_ARGS)
 
 data: $(STAMP)
 	$(PY) -m helpers data
