@@ -2,10 +2,9 @@
 
 Importing ``helpers.ui`` imports nothing else: pick the module you need. Lower
 layers (data, models, metrics, the CLI) never import this package at import
-time. The one exception: the models' training functions (``train_gan`` and the
-zoo recipes of the autoencoder and VAEs) import
-:class:`helpers.ui.progress.LiveProgress` lazily, inside the function; it is
-silent outside a notebook.
+time. The one exception: :func:`helpers.training.fit` imports
+:class:`helpers.ui.progress.LiveProgress` lazily, inside the function, when a
+training asks for a progress line; it is silent outside a notebook.
 
 * ``ui.images`` (all chapters): :func:`~helpers.ui.images.to_png`, the one images-to-PNG
   encoder, and :func:`~helpers.ui.images.mosaic_png`, a strip or mosaic of images as one PNG.
