@@ -162,9 +162,10 @@ class Entry:
         except (OSError, ValueError) as exc:
             raise StoreError(f"its {self.META} is unreadable ({type(exc).__name__})") from exc
 
-    def describe(self) -> str:
+    def describe(self, meta: dict | None = None) -> str:
+        """``trained <when> in <seconds> s · <folder>`` for the toggle and the notices (``meta``: already read)."""
         try:
-            meta = self.meta()
+            meta = self.meta() if meta is None else meta
         except StoreError:
             return self.folder.name
         stats = meta.get("stats", {})
@@ -194,7 +195,7 @@ class Entry:
                            epochs=float(stats.get("epochs", 0)), batch_size=stats.get("batch_size"),
                            first_batch_seconds=stats.get("first_batch_seconds"), history=meta.get("history", {}),
                            batch_history=batch_history, extras=extras,
-                           source=f"loaded from the store ({self.describe()})")
+                           source=f"loaded from the store ({self.describe(meta)})")
 
     def discard(self):
         """Move the entry aside and delete it (a rename first: a half-deleted entry is never found)."""
@@ -346,12 +347,12 @@ def trained(name: str, build, fit, settings: dict | None = None, seed: int | Non
         key = make_key(name, model, settings)
         entry = entry_for(name, key)
         found = entry if entry.folder.exists() else (find_longer(name, key) if reuse_longer else None)
-        if not cache_control.decide_retrain(name, None if found is None else found.describe(), retrain,
-                                            show=control):
+        described = None if found is None else found.describe()
+        if not cache_control.decide_retrain(name, described, retrain, show=control):
             try:
-                result = found.load(model, key if found is entry else found.meta()["key"])
+                result = found.load(model, key if found is entry else found.meta().get("key"))
                 if verbose:
-                    print(f"{name}: reused the stored model ({found.describe()}); "
+                    print(f"{name}: reused the stored model ({described}); "
                           "choose 'retrain' (or retrain=True) to train again.")
                 return result
             except StoreError as exc:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import time
 from pathlib import Path
@@ -28,6 +27,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from .atomic import write_atomically
 from .errors import TrainingDiverged
 from .results import TrainResult
 
@@ -134,9 +134,8 @@ class _SaveRecorderState(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"epoch": epoch + 1, **self.recorder.state()}))
-        os.replace(tmp, self.path)
+        state = json.dumps({"epoch": epoch + 1, **self.recorder.state()}).encode()
+        write_atomically(self.path, lambda fh: fh.write(state))
 
 
 def _resume_state(backup_dir: Path) -> dict:

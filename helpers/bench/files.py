@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from ..atomic import probe_writable, write_atomically
 from ..errors import CommandError
 
 PARTIAL_JSON, PARTIAL_SAMPLES = "partial.json", "partial-samples.npz"
@@ -49,18 +48,9 @@ def json_text(results: dict) -> str:
 def atomic(path, write) -> None:
     """``write(binary_file)`` into a temporary file beside ``path``, then rename it to ``path`` (benchmark).
 
-    On any error (Ctrl-C included) the temporary file is removed and ``path`` is left as it was.
+    See :func:`helpers.atomic.write_atomically`: on any error ``path`` is left as it was.
     """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomically(path, write)
 
 
 def atomic_write_text(path, text: str) -> None:
@@ -77,10 +67,7 @@ def prepare_out_dir(out_dir) -> Path:
     out = Path(out_dir)
     out = out if out.is_absolute() else Path.cwd() / out
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".write-test.", suffix=".tmp", dir=out)
-        os.close(fd)
-        os.unlink(probe)
+        probe_writable(out)
     except OSError as exc:
         raise CommandError(f"cannot write the benchmark results to --out {out_dir} "
                            f"({exc.strerror or exc.__class__.__name__}); choose another --out") from exc

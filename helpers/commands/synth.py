@@ -21,12 +21,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
+from ..atomic import probe_writable, write_atomically
 from ..errors import CommandError, CourseError, SampleError
 
 HELP = "train (or load) a course model and write N synthetic images to an .npz file"
@@ -102,9 +102,7 @@ def check_writable(out: Path) -> None:
     if out.is_dir():
         raise CommandError(f"--out {out} is a folder; give a file name ending in .npz")
     try:
-        fd, probe = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".probe", dir=parent)
-        os.close(fd)
-        os.unlink(probe)
+        probe_writable(parent, prefix=f".{out.name}.")
     except OSError as exc:
         raise CommandError(f"cannot write to the folder {parent} ({exc.strerror or exc}); "
                            f"choose another --out") from exc
@@ -134,15 +132,7 @@ def _check_generated(x, y, n_expected: int, conditional: bool, name: str):
 
 def write_npz_atomic(path: Path, **arrays) -> None:
     """``np.savez_compressed`` to a temporary file next to ``path``, then an atomic rename (command line)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomically(path, lambda fh: np.savez_compressed(fh, **arrays), suffix=".part")
 
 
 def run(args) -> int:
