@@ -6,7 +6,11 @@ Notebooks stay short by calling into these modules, one concern each:
 later chapters. ``python -m helpers --help`` lists the command-line tools.
 """
 
-from .errors import CourseError  # noqa: F401
-from .runtime import by_mode, is_smoke, mode, setup  # noqa: F401
+from .tf_logs import quiet_tensorflow_logs
+
+quiet_tensorflow_logs()  # before anything imports TensorFlow: no red C++ start-up lines in the notebooks
+
+from .errors import CourseError  # noqa: E402, F401
+from .runtime import by_mode, is_smoke, mode, setup  # noqa: E402, F401
 
 __version__ = "0.1.0"

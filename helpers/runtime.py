@@ -230,7 +230,6 @@ def setup(seed: int = 42, deterministic: bool = True, quiet: bool = False) -> di
     device, mode and data source. Returns the same facts as a dict.
     """
     check_backend()  # before importing keras: with KERAS_BACKEND=jax and no JAX, the import itself fails
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
     import tensorflow as tf
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import helpers  # noqa: E402,F401  (quiets TensorFlow's C++ log, as in the chapters)
 
 
 @pytest.fixture(scope="session")

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import helpers  # noqa: E402,F401  (first: it quiets TensorFlow's C++ start-up log)
 
 RECIPE = {  # dataset -> training recipe (fixed, so the weights are reproducible)
     "mnist": {"epochs": 6, "batch_size": 128, "learning_rate": 2e-3, "min_accuracy": 0.990},

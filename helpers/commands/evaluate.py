@@ -9,7 +9,6 @@ baselines, or JSON with ``--json``. Progress goes to stderr.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import zipfile
 from pathlib import Path
@@ -61,7 +60,6 @@ def load_samples(path: str) -> tuple[np.ndarray, np.ndarray | None, dict]:
 
 def run(args) -> int:
     """Run ``python -m helpers evaluate`` with the parsed ``args``; returns the exit code (command line)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up log quiet
     from .. import metrics
 
     chosen = tuple(m.strip() for m in args.metrics.split(",") if m.strip())

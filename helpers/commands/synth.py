@@ -19,7 +19,6 @@ or untrained model) are refused with a one-line error instead of being written.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -137,7 +136,6 @@ def write_npz_atomic(path: Path, **arrays) -> None:
 
 def run(args) -> int:
     """Run ``python -m helpers synth`` with the parsed ``args``; returns the exit code (command line)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up log quiet
     if args.model == "list":
         from ..models import registry
 
