@@ -83,3 +83,11 @@ def test_canonical_cell_is_a_no_op_outside_colab():
     namespace = {}
     exec(COLAB_SETUP_CELL, namespace)  # noqa: S102 - our own constant
     assert namespace["REPO_URL"] == REPO_URL
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_helpers_is_imported_before_tensorflow(path):
+    """``import helpers`` silences TensorFlow's C++ start-up log only if it comes first (helpers/tf_logs.py)."""
+    imports = re.findall(r"^\s*(?:import|from)\s+(helpers|tensorflow|keras)\b", "\n".join(_code_cells(_load(path))),
+                         re.M)
+    assert imports and imports[0] == "helpers", f"the first import of TensorFlow, Keras or helpers is {imports[:1]}"
