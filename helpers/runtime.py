@@ -69,13 +69,45 @@ def by_mode(full, smoke):
     return smoke if is_smoke() else full
 
 
-def set_seed(seed: int = 42, deterministic: bool = True) -> None:
-    """Seed Python, NumPy, TensorFlow and Keras from one number.
+DETERMINISM_ENV = "COURSE_DETERMINISM"
+DETERMINISM_CHOICES = ("auto", "strict", "off")
 
-    With ``deterministic=True`` TensorFlow's op determinism is switched on,
-    so the same seed on the same CPU gives bitwise-identical weights. This
-    and :func:`setup` are the only places in the course that touch the global
-    random state; everything else uses its own seeded generator.
+
+def determinism_plan(gpu_count: int, deterministic: bool = True, choice: str | None = None) -> tuple[str, str | None]:
+    """Which determinism to use, and the one-line notice to print (``None``: nothing worth saying).
+
+    Returns ``(level, notice)`` with level ``"strict"`` (TensorFlow's op determinism on), ``"best-effort"``
+    (seeded, op determinism off) or ``"off"``. ``choice`` is ``COURSE_DETERMINISM``: ``auto`` (default)
+    is strict on a CPU, where every op the course uses has a deterministic kernel, and best-effort on a
+    GPU, where TensorFlow documents that ``enable_op_determinism`` raises ``UnimplementedError`` at the
+    first op without a deterministic GPU kernel; ``strict`` asks for it anyway, ``off`` never.
+    Decided by :func:`set_seed`, so by :func:`setup` (all chapters; chapter 00 §3 explains it).
+    """
+    value = (choice if choice is not None else os.environ.get(DETERMINISM_ENV, "auto")).strip().lower() or "auto"
+    if value not in DETERMINISM_CHOICES:
+        raise UsageError(f"{DETERMINISM_ENV}={value!r} is not a choice; use one of "
+                         f"{', '.join(DETERMINISM_CHOICES)}, or unset it (auto: strict on CPU, best-effort on GPU).")
+    if not deterministic or value == "off":
+        why = "deterministic=False" if not deterministic else f"{DETERMINISM_ENV}=off"
+        return "off", f"Op determinism is off ({why}): re-runs with the same seed may differ slightly."
+    if gpu_count == 0:
+        return "strict", None
+    if value == "strict":
+        return "strict", (f"GPU with strict determinism ({DETERMINISM_ENV}=strict): an op without a "
+                          f"deterministic GPU kernel stops with UnimplementedError; unset it for best-effort.")
+    return "best-effort", ("GPU: best-effort determinism (seeded, but GPU kernels may add in a varying order, "
+                           "so re-runs can differ slightly); set COURSE_DETERMINISM=strict for bitwise repeats "
+                           "(TensorFlow then stops at an op that cannot give them).")
+
+
+def set_seed(seed: int = 42, deterministic: bool = True) -> tuple[str, str | None]:
+    """Seed Python, NumPy, TensorFlow and Keras from one number; returns :func:`determinism_plan`'s answer.
+
+    With ``deterministic=True`` on a CPU, TensorFlow's op determinism is switched on, so the same seed
+    on the same CPU gives bitwise-identical weights. On a GPU it stays off unless
+    ``COURSE_DETERMINISM=strict`` (see :func:`determinism_plan`). This and :func:`setup` are the only
+    places in the course that touch the global random state; everything else uses its own seeded
+    generator.
 
     ``PYTHONHASHSEED`` is deliberately not set: Python reads it only when the
     interpreter starts, so setting it here would change nothing. Hash seeding
@@ -89,12 +121,14 @@ def set_seed(seed: int = 42, deterministic: bool = True) -> None:
     import keras
     import tensorflow as tf
 
+    level, notice = determinism_plan(len(tf.config.list_physical_devices("GPU")), deterministic)
     random.seed(seed)
     np.random.seed(seed)
     keras.utils.set_random_seed(seed)  # also seeds tf.random and python/numpy
-    if deterministic:
+    if level == "strict":
         tf.config.experimental.enable_op_determinism()
     _seeded_with = seed
+    return level, notice
 
 
 def enable_gpu_memory_growth() -> list[str]:
@@ -227,7 +261,10 @@ def setup(seed: int = 42, deterministic: bool = True, quiet: bool = False) -> di
     Checks that Keras runs on TensorFlow (else raises
     :class:`~helpers.errors.BackendError` saying how to switch), seeds
     everything, enables GPU memory growth and prints one line: versions,
-    device, mode and data source. Returns the same facts as a dict.
+    device, mode and data source; on a GPU a second line says which
+    determinism is in force (:func:`determinism_plan`). Returns the same
+    facts as a dict. Mixed precision is never switched on: the course's
+    models are small, and it has not been measured to help them.
     """
     check_backend()  # before importing keras: with KERAS_BACKEND=jax and no JAX, the import itself fails
     import keras
@@ -236,7 +273,7 @@ def setup(seed: int = 42, deterministic: bool = True, quiet: bool = False) -> di
     from . import datasets
 
     device = device_description()
-    set_seed(seed, deterministic=deterministic)
+    determinism, notice = set_seed(seed, deterministic=deterministic)
     try:
         data = datasets.describe_source("mnist")
     except Exception as exc:  # never fail setup because of data; say why
@@ -248,6 +285,7 @@ def setup(seed: int = 42, deterministic: bool = True, quiet: bool = False) -> di
         "device": device,
         "mode": mode(),
         "seed": seed,
+        "determinism": determinism,
         "data": data,
     }
     if not quiet:
@@ -255,6 +293,8 @@ def setup(seed: int = 42, deterministic: bool = True, quiet: bool = False) -> di
             f"TF {info['tensorflow']} · Keras {info['keras']} · Python {info['python']} · "
             f"{device} · mode={info['mode']} · seed={seed} · data: {data}"
         )
+        if notice:
+            print(notice)
     return info
 
 

@@ -115,3 +115,74 @@ def test_backend_is_read_without_importing_keras(monkeypatch, tmp_path):
 def test_runtime_checks_the_real_keras_backend():
     runtime.check_backend()  # this test session runs on TensorFlow
     assert runtime.keras_backend()[0] == "tensorflow"
+
+
+# ------------------------------------------------------------------ determinism on CPU and GPU
+@pytest.mark.parametrize("gpus, deterministic, choice, level, says", [
+    (0, True, "auto", "strict", None),                     # CPU: every op has a deterministic kernel
+    (0, True, None, "strict", None),                       # unset means auto
+    (1, True, "auto", "best-effort", "COURSE_DETERMINISM=strict"),  # GPU: never stop at an op by default
+    (2, True, " Strict ", "strict", "UnimplementedError"),  # asked for: on, with a warning what can happen
+    (1, True, "off", "off", "COURSE_DETERMINISM=off"),
+    (0, True, "off", "off", "may differ"),
+    (1, False, "strict", "off", "deterministic=False"),    # the caller's explicit False wins
+])
+def test_determinism_plan(monkeypatch, gpus, deterministic, choice, level, says):
+    monkeypatch.delenv(runtime.DETERMINISM_ENV, raising=False)
+    got_level, notice = runtime.determinism_plan(gpus, deterministic, choice)
+    assert got_level == level
+    if says is None:
+        assert notice is None
+    else:
+        assert says in notice and "\n" not in notice
+
+
+def test_determinism_plan_reads_the_environment_and_rejects_typos(monkeypatch):
+    monkeypatch.setenv(runtime.DETERMINISM_ENV, "strict")
+    assert runtime.determinism_plan(1)[0] == "strict"
+    monkeypatch.setenv(runtime.DETERMINISM_ENV, "bitwise")
+    with pytest.raises(ValueError, match="COURSE_DETERMINISM='bitwise' is not a choice; use one of auto, strict, off"):
+        runtime.determinism_plan(0)
+
+
+class _FakeGPU:
+    name = "/physical_device:GPU:0"
+    device_type = "GPU"
+
+
+def _fake_tf_devices(monkeypatch, gpus):
+    """Make TensorFlow report ``gpus`` fake GPUs and record calls that would change the process for good."""
+    import tensorflow as tf
+
+    calls = []
+    monkeypatch.setattr(tf.config, "list_physical_devices",
+                        lambda kind=None: list(gpus) if kind == "GPU" else [])
+    monkeypatch.setattr(tf.config.experimental, "enable_op_determinism", lambda: calls.append("determinism"))
+    monkeypatch.setattr(tf.config.experimental, "set_memory_growth", lambda gpu, on: calls.append(("growth", on)))
+    monkeypatch.setattr(tf.config.experimental, "get_device_details", lambda gpu: {"device_name": "Fake T4"})
+    return calls
+
+
+def test_set_seed_on_a_gpu_leaves_op_determinism_off_and_says_so(monkeypatch):
+    monkeypatch.delenv(runtime.DETERMINISM_ENV, raising=False)
+    calls = _fake_tf_devices(monkeypatch, [_FakeGPU()])
+    level, notice = runtime.set_seed(3)
+    assert level == "best-effort" and "determinism" not in calls
+    monkeypatch.setenv(runtime.DETERMINISM_ENV, "strict")
+    assert runtime.set_seed(3)[0] == "strict" and calls == ["determinism"]
+
+
+def test_set_seed_on_a_cpu_switches_op_determinism_on(monkeypatch):
+    monkeypatch.delenv(runtime.DETERMINISM_ENV, raising=False)
+    calls = _fake_tf_devices(monkeypatch, [])
+    assert runtime.set_seed(3) == ("strict", None) and calls == ["determinism"]
+
+
+def test_setup_on_a_gpu_grows_memory_and_prints_the_determinism_line(monkeypatch, capsys):
+    monkeypatch.delenv(runtime.DETERMINISM_ENV, raising=False)
+    calls = _fake_tf_devices(monkeypatch, [_FakeGPU()])
+    info = runtime.setup(seed=1)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert ("growth", True) in calls and "determinism" not in calls
+    assert info["device"] == "GPU: Fake T4" and info["determinism"] == "best-effort"
+    assert len(lines) == 2 and "GPU: Fake T4" in lines[0] and lines[1].startswith("GPU: best-effort determinism")
