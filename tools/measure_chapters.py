@@ -51,7 +51,7 @@ def main(argv=None) -> int:
     if args.chapters:
         notebooks = [nb for nb in notebooks if nb.name[:2] in {c.zfill(2) for c in args.chapters}]
     cache = args.cache or Path(tempfile.mkdtemp(prefix="measure-cache-"))
-    print(f"| chapter | mode | wall time | peak memory | load at start | status |\n|---|---|---:|---:|---|---|")
+    print("| chapter | mode | wall time | peak memory | load at start | status |\n|---|---|---:|---:|---|---|")
     results = []
     for nb in notebooks:
         load = " ".join(f"{x:.1f}" for x in os.getloadavg())
