@@ -309,12 +309,17 @@ def colab_badge(notebook_path: str) -> str:
 
 
 #: The first code cell of every chapter, verbatim (a test checks it). In Colab it
-#: clones the course and installs its helpers; everywhere else it does nothing.
-COLAB_SETUP_CELL = f'''# Colab only: fetch the course and install its helpers (does nothing elsewhere).
+#: clones the course and installs its helpers without their dependencies (Colab's own
+#: TensorFlow, Keras, NumPy, ... are used as they are); everywhere else it does nothing.
+#: Running it again, or after a kernel restart, clones and installs nothing
+#: (``tests/test_colab_cell.py`` runs it in a simulated Colab).
+COLAB_SETUP_CELL = f'''# Colab only: fetch the course and install its helpers (does nothing elsewhere, or when run again).
 import os, subprocess, sys
 REPO_URL = "{REPO_URL}"
-if "google.colab" in sys.modules:
-    if not os.path.isdir("/content/course"):
-        subprocess.run(["git", "clone", "--depth", "1", REPO_URL, "/content/course"], check=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/course"], check=True)
-    sys.path.insert(0, "/content/course")'''
+COURSE_DIR = "/content/course"
+if "google.colab" in sys.modules and COURSE_DIR not in sys.path:
+    if not os.path.isdir(COURSE_DIR):
+        subprocess.run(["git", "clone", "--depth", "1", REPO_URL, COURSE_DIR], check=True)
+        # --no-deps: Colab already has TensorFlow, Keras, NumPy, ...; never reinstall them
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", COURSE_DIR], check=True)
+    sys.path.insert(0, COURSE_DIR)'''

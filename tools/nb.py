@@ -4,6 +4,8 @@
 counts in place (notebooks are committed clean; a test enforces it).
 ``python tools/nb.py new chapters/07_x.ipynb "Title"`` writes a chapter skeleton
 with the badge, the canonical Colab cell and the standard sections.
+``python tools/nb.py colab-cell chapters/*.ipynb`` rewrites each notebook's first
+code cell to ``helpers.runtime.COLAB_SETUP_CELL`` after that constant changed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,16 @@ def strip(path: str) -> None:
             cell.outputs = []
             cell.execution_count = None
         cell.metadata.pop("execution", None)
+    nbformat.write(nb, path)
+
+
+def colab_cell(path: str) -> None:
+    """Replace the first code cell's source with the canonical Colab cell (command line)."""
+    nb = nbformat.read(path, as_version=4)
+    first = next(cell for cell in nb.cells if cell.cell_type == "code")
+    first.source = COLAB_SETUP_CELL
+    first.outputs = []
+    first.execution_count = None
     nbformat.write(nb, path)
 
 
@@ -48,6 +60,9 @@ if __name__ == "__main__":
     if cmd == "strip":
         for p in rest:
             strip(p)
+    elif cmd == "colab-cell":
+        for p in rest:
+            colab_cell(p)
     elif cmd == "new":
         new(rest[0], rest[1])
     else:
