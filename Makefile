@@ -7,12 +7,13 @@ STAMP  := $(VENV)/.course-installed
 SHARED_DATA := $(abspath ../shared/datasets)
 export COURSE_DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)/mnist),$(SHARED_DATA),)
 
-.PHONY: lab test test-unit test-notebooks test-browser bench data lint clean help
+.PHONY: chapters lab test test-unit test-notebooks test-browser bench data lint clean help
 
 help:
 	@echo "make lab    - set up .venv and open the course in JupyterLab (options: LAB_ARGS=\"--port 8890 --no-browser\")"
 	@echo "make test   - set up .venv and run every test (unit + notebooks in smoke mode + browser)"
 	@echo "make test-browser - only the JupyterLab-in-Chromium tests (needs: apt-get install chromium)"
+	@echo "make chapters - rebuild chapters/ (learner) and solutions/ from source/ (edit source/, never chapters/)"
 	@echo "make data   - show where the datasets are found and verify them"
 	@echo "make bench  - 300-second CPU benchmark of every course model (writes benchmarks/; BENCH_ARGS=--resume continues one)"
 
@@ -39,12 +40,16 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
 		--LabApp.default_url=/lab/tree/chapters/00_start_here.ipynb $(ALLOW_ROOT) $(LAB_ARGS)
 
+# chapters/ and solutions/ are generated from source/ (nbgrader markers; see tools/build_chapters.py).
+chapters: $(STAMP)
+	$(PY) tools/build_chapters.py
+
 data: $(STAMP)
 	$(PY) -m helpers data
 
 test: $(STAMP) $(BROWSER_STAMP)
 	@start=$$(date +%s); \
-	COURSE_MODE=smoke $(PY) -m pytest tests chapters --nbval-lax -p no:cacheprovider -m "not browser" \
+	COURSE_MODE=smoke $(PY) -m pytest tests chapters solutions --nbval-lax -p no:cacheprovider -m "not browser" \
 		--durations=10; status=$$?; \
 	mid=$$(date +%s); \
 	$(BROWSER_TESTS); bstatus=$$?; \

@@ -1,10 +1,10 @@
 """Developer tool: build or check chapter notebooks.
 
-``python tools/nb.py strip chapters/*.ipynb`` removes outputs and execution
+``python tools/nb.py strip source/*.ipynb`` removes outputs and execution
 counts in place (notebooks are committed clean; a test enforces it).
-``python tools/nb.py new chapters/07_x.ipynb "Title"`` writes a chapter skeleton
+``python tools/nb.py new source/07_x.ipynb "Title"`` writes a chapter skeleton
 with the badge, the canonical Colab cell and the standard sections.
-``python tools/nb.py colab-cell chapters/*.ipynb`` rewrites each notebook's first
+``python tools/nb.py colab-cell source/*.ipynb`` rewrites each notebook's first
 code cell to ``helpers.runtime.COLAB_SETUP_CELL`` after that constant changed.
 """
 
@@ -44,7 +44,7 @@ def new(path: str, title: str) -> None:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [
-        md(f"{colab_badge(path)}\n\n# {title}\n\n**Learning objectives.** After this chapter you can …\n\n"
+        md(f"{colab_badge('chapters/' + Path(path).name)}\n\n# {title}\n\n**Learning objectives.** After this chapter you can …\n\n"
            "**Estimated time (full mode):** CPU (2 cores) … min · GPU … min. **Prerequisites:** …"),
         code(COLAB_SETUP_CELL),
         code("from helpers import setup, by_mode\n\nINFO = setup(seed=42)"),
