@@ -34,7 +34,11 @@ def _flat(x) -> np.ndarray:
 def _unit(x) -> np.ndarray:
     """uint8 images -> float32 in [0, 1], anything else -> float32 as is."""
     x = np.asarray(x)
-    return x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
+    if x.dtype != np.uint8:
+        return x.astype(np.float32, copy=False)
+    out = x.astype(np.float32)
+    out /= 255.0  # in place: one copy of the images, not two
+    return out
 
 
 # ------------------------------------------------------------------ statistics
@@ -54,12 +58,15 @@ def class_mean_std(x, y, num_classes: int = 10) -> tuple[np.ndarray, np.ndarray]
 
     Chapter 01 §4.
     """
-    x, y = _unit(x), np.asarray(y)
+    x, y = np.asarray(x), np.asarray(y)
     if x.ndim == 4:
         x = x[..., 0]
-    means = np.stack([x[y == c].mean(axis=0) for c in range(num_classes)])
-    stds = np.stack([x[y == c].std(axis=0) for c in range(num_classes)])
-    return means, stds
+    means, stds = [], []
+    for c in range(num_classes):  # one class at a time: a small float copy, not one of the whole set
+        xc = _unit(x[y == c])
+        means.append(xc.mean(axis=0))
+        stds.append(xc.std(axis=0))
+    return np.stack(means), np.stack(stds)
 
 
 def pixel_stats(x) -> dict:
@@ -67,13 +74,17 @@ def pixel_stats(x) -> dict:
 
     Chapter 01 §4, §7 and exercise 1.
     """
-    x = _flat(_unit(x))
-    ink = x.mean(axis=1)
+    x = _flat(np.asarray(x))
+    scale = 255.0 if x.dtype == np.uint8 else 1.0  # uint8 stays uint8: no float copy of 60,000 images
+    total = x.sum(dtype=np.float64) / scale
+    squares = sum(float(np.square(x[i:i + 8192], dtype=np.float64).sum()) for i in range(0, len(x), 8192)) / scale**2
+    mean = total / x.size
+    ink = x.mean(axis=1, dtype=np.float64) / scale
     return {
-        "mean": float(x.mean()), "std": float(x.std()),
-        "min": float(x.min()), "max": float(x.max()),
+        "mean": float(mean), "std": float(np.sqrt(max(squares / x.size - mean**2, 0.0))),
+        "min": float(x.min() / scale), "max": float(x.max() / scale),
         "fraction_zero": float((x == 0).mean()),
-        "fraction_full": float((x >= 1).mean()),
+        "fraction_full": float((x >= scale).mean()),
         "ink_mean": float(ink.mean()), "ink_std": float(ink.std()),
         "never_used_pixels": int((x.max(axis=0) == 0).sum()),
     }
@@ -131,10 +142,10 @@ def find_duplicates(x_train, x_test, threshold: float = 0.05, n_components: int 
     for j, h in enumerate(h_train):
         where.setdefault(h, []).append(j)
     exact = [(i, j) for i, h in enumerate(h_test) for j in where.get(h, [])]
-    xtr, xte = _flat(_unit(x_train)), _flat(_unit(x_test))
-    p = pca(xtr, n_components=min(n_components, xtr.shape[1]))
-    _, idx = nearest_neighbours(p.transform(xte), p.transform(xtr))
-    rms = np.sqrt(((xte - xtr[idx]) ** 2).mean(axis=1)).astype(np.float32)
+    xte = _flat(_unit(x_test))  # the PCA converts the training images block by block: no float copy of them all
+    p = pca(x_train, n_components=min(n_components, xte.shape[1]))
+    _, idx = nearest_neighbours(p.transform(xte), p.transform(x_train))
+    rms = np.sqrt(((xte - _flat(_unit(np.asarray(x_train)[idx]))) ** 2).mean(axis=1)).astype(np.float32)
     return DuplicateReport(exact, idx, rms, threshold, time.perf_counter() - start,
                            {"within_train_exact": int(len(h_train) - len(set(h_train)))})
 

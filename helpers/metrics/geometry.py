@@ -130,10 +130,14 @@ def inside_any_ball(points, centres, radii, chunk: int | None = None) -> np.ndar
 
 # ------------------------------------------------------------------ PCA
 def _pixels(x) -> np.ndarray:
-    """Rows of floats; uint8 images are scaled to [0, 1] first."""
+    """Rows of floats; uint8 images are scaled to [0, 1] first (one float32 copy, scaled in place)."""
     x = np.asarray(x)
-    x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.result_type(x.dtype, np.float32))
-    return x.reshape(len(x), -1)
+    x = x.reshape(len(x), -1)
+    if x.dtype == np.uint8:
+        out = x.astype(np.float32)
+        out /= 255.0
+        return out
+    return x.astype(np.result_type(x.dtype, np.float32), copy=False)
 
 
 class PCA:
@@ -163,19 +167,23 @@ class PCA:
         self.n_components, self.max_samples, self.seed = n_components, max_samples, seed
 
     def fit(self, x, chunk: int = 8192) -> PCA:
-        """Fit on the rows of ``x``; returns ``self``."""
-        xf = _pixels(x)
-        if len(xf) < 2:
-            raise ValueError(f"PCA needs at least 2 rows, got {len(xf)}.")
-        if self.max_samples is not None and len(xf) > self.max_samples:
-            rows = np.random.default_rng(self.seed).choice(len(xf), self.max_samples, replace=False)
-            xf = xf[np.sort(rows)]
-        self.mean = xf.mean(axis=0, dtype=np.float64)
-        cov = np.zeros((xf.shape[1], xf.shape[1]))
-        for start in range(0, len(xf), chunk):  # blocks keep the float64 copy small
-            xc = xf[start:start + chunk].astype(np.float64) - self.mean
-            cov += xc.T @ xc
-        var, vecs = np.linalg.eigh(cov / (len(xf) - 1))  # ascending
+        """Fit on the rows of ``x``; returns ``self``. Works in blocks of ``chunk`` rows, so the float
+        copies stay small however large ``x`` is (60,000 MNIST images: tens of MB, not a GB)."""
+        x = np.asarray(x)
+        if len(x) < 2:
+            raise ValueError(f"PCA needs at least 2 rows, got {len(x)}.")
+        rows = np.arange(len(x))
+        if self.max_samples is not None and len(x) > self.max_samples:
+            rows = np.sort(np.random.default_rng(self.seed).choice(len(x), self.max_samples, replace=False))
+        blocks = [rows[start:start + chunk] for start in range(0, len(rows), chunk)]
+        total = sum(_pixels(x[b]).sum(axis=0, dtype=np.float64) for b in blocks)
+        self.mean = total / len(rows)
+        cov = None
+        for b in blocks:  # blocks keep the float64 copy small
+            xc = _pixels(x[b]).astype(np.float64) - self.mean
+            cov = xc.T @ xc if cov is None else cov + xc.T @ xc
+        n_rows = len(rows)
+        var, vecs = np.linalg.eigh(cov / (n_rows - 1))  # ascending
         var, vt = np.clip(var[::-1], 0, None), vecs[:, ::-1].T
         vt = vt * np.sign(vt[np.arange(len(vt)), np.abs(vt).argmax(axis=1)])[:, None]
         k = len(vt) if self.n_components is None else int(self.n_components)
@@ -195,10 +203,10 @@ class PCA:
 
     def transform(self, x, k: int | None = None, chunk: int = 8192) -> np.ndarray:
         """Coordinates ``(N, k)`` of ``x`` along the top ``k`` directions (default: all fitted)."""
-        comps, xf = self._top(k), _pixels(x)
-        out = np.empty((len(xf), len(comps)))
-        for start in range(0, len(xf), chunk):
-            out[start:start + chunk] = (xf[start:start + chunk] - self.mean) @ comps.T
+        comps, x = self._top(k), np.asarray(x)
+        out = np.empty((len(x), len(comps)))
+        for start in range(0, len(x), chunk):
+            out[start:start + chunk] = (_pixels(x[start:start + chunk]) - self.mean) @ comps.T
         return out
 
     def inverse_transform(self, z) -> np.ndarray:
@@ -210,9 +218,15 @@ class PCA:
         """``x`` projected onto the top ``k`` directions and back, in ``x``'s shape (not clipped)."""
         return self.inverse_transform(self.transform(x, k)).reshape(np.shape(x))
 
-    def reconstruction_errors(self, x, k: int | None = None) -> np.ndarray:
-        """Mean squared error per row of the top-``k`` reconstruction."""
-        return np.mean((self.inverse_transform(self.transform(x, k)) - _pixels(x)) ** 2, axis=1)
+    def reconstruction_errors(self, x, k: int | None = None, chunk: int = 8192) -> np.ndarray:
+        """Mean squared error per row of the top-``k`` reconstruction (in blocks: no N x D float64 copy)."""
+        comps, x = self._top(k), np.asarray(x)
+        errors = np.empty(len(x))
+        for start in range(0, len(x), chunk):
+            xc = _pixels(x[start:start + chunk])
+            rebuilt = ((xc - self.mean) @ comps.T) @ comps + self.mean
+            errors[start:start + chunk] = np.mean((rebuilt - xc) ** 2, axis=1)
+        return errors
 
     def mse(self, x, k: int | None = None) -> float:
         """Reconstruction MSE per pixel with ``k`` components (no clipping, as in the usual comparison)."""

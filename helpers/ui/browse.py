@@ -76,9 +76,8 @@ class ClassComparison:
         self.class_names = list(class_names) if class_names is not None else [str(c) for c in range(10)]
         self.n, self.scale = n, scale
         self.rng = np.random.default_rng(seed)
-        self._unit = self.x.astype(np.float32) / 255.0 if self.x.dtype == np.uint8 else self.x.astype(np.float32)
-        if self._unit.ndim == 4:
-            self._unit = self._unit[..., 0]
+        if self.x.ndim == 4:
+            self.x = self.x[..., 0]
         self._means = {}
         options = [(f"{c}: {name}", c) for c, name in enumerate(self.class_names)]
         self.pick_left = w.Dropdown(options=options, value=0, description="class A")
@@ -108,9 +107,14 @@ class ClassComparison:
     def right(self) -> int:
         return int(self.pick_right.value)
 
+    @staticmethod
+    def _floats(x) -> np.ndarray:
+        """Images in [0, 1] as float32, converted per use: the widget keeps no float copy of the whole set."""
+        return x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
+
     def mean_image(self, cls: int) -> np.ndarray:
         if cls not in self._means:
-            self._means[cls] = self._unit[self.y == cls].mean(axis=0)
+            self._means[cls] = self._floats(self.x[self.y == cls]).mean(axis=0)
         return self._means[cls]
 
     def _draw_rows(self):
@@ -126,8 +130,8 @@ class ClassComparison:
         return self._rows[self.right]
 
     def _render(self):
-        self.samples_left.value = mosaic_png(self._unit[self.rows_left], ncols=4, scale=self.scale)
-        self.samples_right.value = mosaic_png(self._unit[self.rows_right], ncols=4, scale=self.scale)
+        self.samples_left.value = mosaic_png(self._floats(self.x[self.rows_left]), ncols=4, scale=self.scale)
+        self.samples_right.value = mosaic_png(self._floats(self.x[self.rows_right]), ncols=4, scale=self.scale)
         ma, mb = self.mean_image(self.left), self.mean_image(self.right)
         self.difference = ma - mb
         strip = np.concatenate([ma, np.ones((ma.shape[0], 2)), mb], axis=1)
