@@ -100,18 +100,18 @@ def tstr(x_synthetic, y_synthetic, x_real_train, y_real_train, x_test, y_test,
     """
     xs = as_images(x_synthetic, name="x_synthetic")
     ys = as_labels(y_synthetic, len(xs), name="y_synthetic")
-    xr = as_images(x_real_train, name="x_real_train")
-    yr = as_labels(y_real_train, len(xr), name="y_real_train")
+    x_real_train = np.asarray(x_real_train)  # converted only for the n images drawn: no float copy of all 60,000
+    yr = as_labels(y_real_train, len(x_real_train), name="y_real_train")
     xt = as_images(x_test, name="x_test")
     yt = as_labels(y_test, len(xt), name="y_test")
     n = len(xs)
-    if n > len(xr):
-        raise MetricsError(f"{n} synthetic samples but only {len(xr)} real training images to compare with.")
-    idx = np.random.default_rng(seed).choice(len(xr), size=n, replace=False)
+    if n > len(x_real_train):
+        raise MetricsError(f"{n} synthetic samples but only {len(x_real_train)} real training images to compare with.")
+    idx = np.random.default_rng(seed).choice(len(x_real_train), size=n, replace=False)
     results = {"tstr_n": n, "tstr_epochs": epochs}
     runs = {"tstr_acc": (xs, ys)}
     if trtr_acc is None:
-        runs["trtr_acc"] = (xr[idx], yr[idx])
+        runs["trtr_acc"] = (as_images(x_real_train[idx], name="x_real_train"), yr[idx])
     else:
         results["trtr_acc"] = float(trtr_acc)
     for key, (x, y) in runs.items():
