@@ -76,7 +76,10 @@ def to_float(x, value_range=(0.0, 1.0)) -> np.ndarray:
     if x.dtype != np.uint8:
         raise TypeError(f"to_float expects uint8 images, got {x.dtype}.")
     lo, hi = value_range
-    out = x.astype(np.float32) * ((hi - lo) / 255.0) + lo
+    out = x.astype(np.float32)
+    out *= (hi - lo) / 255.0  # in place: one float copy of the images, not three
+    if lo:
+        out += lo
     return out[..., None] if out.ndim == 3 else out
 
 

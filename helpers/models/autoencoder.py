@@ -227,7 +227,7 @@ def _as_float(x):
     from ..datasets import to_float
 
     x = np.asarray(x)
-    return to_float(x) if x.dtype == np.uint8 else x.astype(np.float32)
+    return to_float(x) if x.dtype == np.uint8 else x.astype(np.float32, copy=False)  # float32 stays as it is
 
 
 def reconstruction_mse(model, x, batch_size: int = 1000) -> float:
