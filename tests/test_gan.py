@@ -289,3 +289,26 @@ def test_infogan_codes_change_the_images_and_the_model_round_trips():
     grid = gan.SampleGrid(n=8)
     grid.set_model(model)
     assert grid._labels().tolist() == [0, 1, 2, 3, 0, 1, 2, 3]  # one code per column
+
+
+def test_gan_pipeline_keeps_uint8_yet_gives_the_same_batches_as_float_images():
+    """The memory-light pipeline must not change training: same values, same order, same shapes."""
+    import tensorflow as tf
+
+    from helpers.datasets import make_dataset
+    from helpers.models.gan.data import make_gan_dataset, to_gan_range
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (300, 28, 28), dtype=np.uint8)
+    y = rng.integers(0, 10, 300)
+    light = make_gan_dataset(x, y, batch_size=64, seed=3)
+    heavy = make_dataset(to_gan_range(x), np.asarray(y, "int32"), batch_size=64, shuffle=True, seed=3,
+                         drop_remainder=True)
+    for _ in range(2):  # two epochs: reshuffled the same way
+        pairs = list(zip(light, heavy, strict=True))
+        assert len(pairs) == 4
+        for (xa, ya), (xb, yb) in pairs:
+            assert xa.shape == (64, 28, 28, 1) and xa.dtype == tf.float32
+            np.testing.assert_array_equal(xa.numpy(), xb.numpy())
+            np.testing.assert_array_equal(ya.numpy(), yb.numpy())
+    assert light.element_spec[0].shape.as_list() == [64, 28, 28, 1]
