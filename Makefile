@@ -1,4 +1,4 @@
-# The course's two commands:  `make lab`  and  `make test`.
+# The course's two commands:  `make lab`  and  `make test`  (CI adds  `make test-colab`).
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -7,12 +7,13 @@ STAMP  := $(VENV)/.course-installed
 SHARED_DATA := $(abspath ../shared/datasets)
 export COURSE_DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)/mnist),$(SHARED_DATA),)
 
-.PHONY: chapters lab test test-unit test-notebooks test-browser bench data lint clean help
+.PHONY: chapters lab test test-unit test-notebooks test-browser test-colab bench data lint clean help
 
 help:
 	@echo "make lab    - set up .venv and open the course in JupyterLab (options: LAB_ARGS=\"--port 8890 --no-browser\")"
 	@echo "make test   - set up .venv and run every test (unit + notebooks in smoke mode + browser)"
 	@echo "make test-browser - only the JupyterLab-in-Chromium tests (needs: apt-get install chromium)"
+	@echo "make test-colab - Google Colab's versions (requirements-colab.txt) in .venv-colab: widget tests + notebooks"
 	@echo "make chapters - rebuild chapters/ (learner) and solutions/ from source/ (edit source/, never chapters/)"
 	@echo "make data   - show where the datasets are found and verify them"
 	@echo "make bench  - 300-second CPU benchmark of every course model (writes benchmarks/; BENCH_ARGS=--resume continues one)"
@@ -30,6 +31,43 @@ BROWSER_TESTS := COURSE_MODE=smoke $(PY) -m pytest tests/browser -m browser -p n
 $(BROWSER_STAMP): requirements-browser.txt $(STAMP)
 	$(PY) -m pip install --quiet -r requirements-browser.txt
 	touch $(BROWSER_STAMP)
+
+# Google Colab's versions (requirements-colab.txt: its Python, TensorFlow, Keras, NumPy, ipywidgets 7.7, ...)
+# in a second venv. The helpers go in with --no-deps, so nothing can upgrade a pin; pip check verifies the set.
+COLAB_VENV  ?= .venv-colab
+COLAB_PY    := $(COLAB_VENV)/bin/python
+COLAB_STAMP := $(COLAB_VENV)/.course-installed
+# Colab's Python minor: python3.13 from PATH, else pyenv's. Elsewhere: make test-colab COLAB_PYTHON=/path/to/python3.13
+PYENV_DIR   := $(or $(PYENV_ROOT),$(HOME)/.pyenv)
+COLAB_PYTHON ?= $(firstword $(foreach p,python3.13 $(wildcard $(PYENV_DIR)/versions/3.13*/bin/python3.13),\
+	$(if $(shell $(p) -c pass 2>/dev/null && echo ok),$(p))))
+# The widget unit tests, plus the quick tests of the Keras/NumPy-facing code and of the pins themselves.
+COLAB_UNIT_TESTS := tests/test_ui_*.py tests/test_cache_control.py tests/test_colab_env.py tests/test_augment.py \
+	tests/test_geometry.py tests/test_plots.py tests/test_runtime.py \
+	tests/test_metrics.py::test_explorer_widget_state_follows_show
+
+$(COLAB_STAMP): requirements-colab.txt pyproject.toml
+	@test -n "$(COLAB_PYTHON)" || { echo "make test-colab: Colab's Python 3.13 not found (PATH, $(PYENV_DIR));" \
+		"pass COLAB_PYTHON=/path/to/python3.13"; exit 1; }
+	@start=$$(date +%s); set -e; \
+	test -x $(COLAB_PY) || $(COLAB_PYTHON) -m venv $(COLAB_VENV); \
+	$(COLAB_PY) -m pip install --quiet -r requirements-colab.txt; \
+	$(COLAB_PY) -m pip install --quiet --no-deps -e .; \
+	$(COLAB_PY) -m pip check; \
+	echo "make test-colab: installed Colab's versions into $(COLAB_VENV) in $$(($$(date +%s)-start)) s"
+	touch $(COLAB_STAMP)
+
+# Own model store (COURSE_CACHE_DIR) so the notebooks train with Colab's Keras instead of loading .cache/'s models.
+test-colab: $(COLAB_STAMP)
+	@start=$$(date +%s); \
+	versions=$$($(COLAB_PY) -c 'import sys, importlib.metadata as m; print("Python %d.%d.%d," % sys.version_info[:3],\
+		", ".join(f"{p} {m.version(p)}" for p in ("tensorflow", "keras", "numpy", "ipywidgets")))'); \
+	COURSE_MODE=smoke COURSE_COLAB_ENV=1 COURSE_CACHE_DIR="$(abspath $(COLAB_VENV))/course-cache" \
+		PYDEVD_DISABLE_FILE_VALIDATION=1 $(COLAB_PY) -m pytest $(COLAB_UNIT_TESTS) chapters --nbval-lax \
+		--nbval-current-env -p no:cacheprovider --durations=10; status=$$?; \
+	echo "make test-colab: widget unit tests + notebooks (smoke mode) with Colab's versions ($$versions)" \
+		"took $$(($$(date +%s)-start)) s, pytest exit $$status"; \
+	exit $$status
 
 # JupyterLab rooted at the repository, opening chapter 00; --allow-root only when run as root (containers,
 # cloud VMs). Extra JupyterLab options go through LAB_ARGS, e.g. make lab LAB_ARGS="--port 8890 --no-browser".

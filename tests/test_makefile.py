@@ -30,3 +30,39 @@ def test_make_lab_roots_at_the_repository_and_opens_chapter_00():
 def test_make_lab_passes_extra_options_through_lab_args():
     line = _lab_command("LAB_ARGS=--port 8890 --no-browser")
     assert line.rstrip().endswith("--port 8890 --no-browser")
+
+
+def _dry_run(*make_args) -> str:
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    out = subprocess.run(["make", "-n", "-s", *make_args], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    return out.replace("\\\n", " ")
+
+
+def test_make_test_colab_installs_the_colab_pins_then_the_helpers_without_dependencies(tmp_path):
+    venv = tmp_path / "venv-colab"  # absent: -n shows the installation too
+    out = _dry_run("test-colab", f"COLAB_VENV={venv}", "COLAB_PYTHON=/opt/python3.13")
+    lines = out.splitlines()
+    steps = [next(i for i, x in enumerate(lines) if s in x) for s in (
+        "/opt/python3.13 -m venv", "pip install --quiet -r requirements-colab.txt",
+        "pip install --quiet --no-deps -e .", "pip check", "-m pytest")]
+    assert steps == sorted(steps)  # nothing installed after the pins may upgrade them (--no-deps)
+    (pytest_line,) = [x for x in lines if "-m pytest" in x]
+    assert "tests/test_ui_*.py" in pytest_line and "tests/test_colab_env.py" in pytest_line
+    assert "chapters --nbval-lax" in pytest_line and "COURSE_MODE=smoke" in pytest_line
+    assert "COURSE_COLAB_ENV=1" in pytest_line and f"COURSE_CACHE_DIR=\"{venv}/course-cache\"" in pytest_line
+
+
+def test_ci_runs_make_test_and_make_test_colab_and_fails_if_either_fails(tmp_path):
+    bin_dir, log = tmp_path / "bin", tmp_path / "make.log"
+    bin_dir.mkdir()
+    (bin_dir / "make").write_text(f'#!/bin/sh\necho "$@" >> {log}\n[ "$1" != "$FAIL" ]\n')
+    (bin_dir / "chromium").write_text("#!/bin/sh\n")
+    for f in bin_dir.iterdir():
+        f.chmod(0o755)
+    for fail, expected_rc in (("test", 1), ("test-colab", 1), ("none", 0)):
+        log.unlink(missing_ok=True)
+        env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "FAIL": fail}
+        rc = subprocess.run(["bash", str(ROOT / ".ci" / "run")], env=env, capture_output=True).returncode
+        assert (rc, log.read_text().split()) == (expected_rc, ["test", "test-colab"]), fail

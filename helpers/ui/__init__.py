@@ -18,6 +18,8 @@ training asks for a progress line; it is silent outside a notebook.
 * ``ui.metrics`` (chapter 06): ``MetricsExplorer``, ``pairs_mosaic``.
 * ``ui.progress`` (chapters 02-05): ``LiveProgress``, the Keras callback that shows live
   training numbers (and GAN samples) in a notebook, and ``format_line``.
+* ``ui.compat`` (all panels): where ipywidgets 7 (Colab) and 8 differ, e.g.
+  :func:`~helpers.ui.compat.tooltip`; panels never test the ipywidgets version themselves.
 
 Every panel follows one pattern: the object builds an ipywidgets tree
 (``.widget``), keeps its state in plain attributes and has methods that drive

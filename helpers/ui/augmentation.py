@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .compat import tooltip
 from .images import mosaic_png
 
 
@@ -31,7 +32,7 @@ class AugmentationPanel:
         self.sliders = {
             name: w.FloatSlider(value=DEFAULT_STRENGTHS[name], min=0.0, max=max_strength, step=0.25,
                                 description=name, continuous_update=False,
-                                tooltip=TRANSFORMS[name][1])
+                                **tooltip(TRANSFORMS[name][1]))
             for name in TRANSFORMS
         }
         self.new_seed = w.Button(description="new random draw", icon="refresh")
