@@ -2,6 +2,7 @@
 
     python tools/measure_chapters.py                      # every chapter, full mode, a fresh model store
     python tools/measure_chapters.py 04 05 --mode smoke   # some chapters; --cache DIR reuses a store
+    python tools/measure_chapters.py --solved             # solutions/ where a chapter has one (exercises done)
 
 Each chapter runs in its own ``jupyter nbconvert --execute`` process; its peak resident memory is read
 from ``os.wait4`` (the largest of the process and its kernel, both waited for), the figure Binder's
@@ -46,8 +47,13 @@ def main(argv=None) -> int:
     parser.add_argument("--cache", type=Path, help="model store folder (default: a fresh temporary one)")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--solved", action="store_true",
+                        help="run solutions/NN_*.ipynb where it exists: the chapter as a learner who did the exercises")
     args = parser.parse_args(argv)
     notebooks = sorted((REPO / "chapters").glob("[0-9][0-9]_*.ipynb"))
+    if args.solved:
+        notebooks = [REPO / "solutions" / nb.name if (REPO / "solutions" / nb.name).is_file() else nb
+                     for nb in notebooks]
     if args.chapters:
         notebooks = [nb for nb in notebooks if nb.name[:2] in {c.zfill(2) for c in args.chapters}]
     cache = args.cache or Path(tempfile.mkdtemp(prefix="measure-cache-"))
@@ -59,7 +65,7 @@ def main(argv=None) -> int:
         row["load_at_start"] = load
         results.append(row)
         status = "ok" if row["exit"] == 0 else f"exit {row['exit']}: {row['error']}"
-        print(f"| {row['chapter']} | {row['mode']} | {row['seconds'] / 60:.1f} min | {row['peak_mb']} MB | "
+        print(f"| {nb.parent.name}/{row['chapter']} | {row['mode']} | {row['seconds'] / 60:.1f} min | {row['peak_mb']} MB | "
               f"{load} | {status} |", flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n")
