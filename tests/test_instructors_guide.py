@@ -1,0 +1,23 @@
+"""The instructor guide lists every mistake the exercise checks can name (so it never drifts from them)."""
+
+from pathlib import Path
+
+import pytest
+
+from helpers.exercises import autoencoder, metrics, vae
+
+GUIDE = (Path(__file__).resolve().parents[1] / "docs" / "instructors.md").read_text(encoding="utf-8")
+NAMES = sorted({m.name for group in (autoencoder.MSE_MISTAKES, vae.ELBO_MISTAKES, vae.REPARAMETERIZE_MISTAKES,
+                                     metrics.FRECHET_MISTAKES, metrics.PR_MISTAKES) for m in group}
+               | set(autoencoder.TRAIN_STEP_HINTS) | {"own_noise"})
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_named_mistake_is_in_the_guide(name):
+    assert f"`{name}`" in GUIDE, f"docs/instructors.md does not list the mistake {name!r}"
+
+
+def test_guide_covers_every_chapter_and_the_hub():
+    for chapter in ("00", "01", "02", "03", "04", "05", "06"):
+        assert f"| {chapter} " in GUIDE
+    assert "tools/hub_link.py" in GUIDE and "nbgitpuller" in GUIDE
