@@ -37,8 +37,8 @@ def test_learner_chapters_hold_no_solution_code_and_no_markers(path):
     for marker in (*build.MARKERS, *build.MARKERS.values(), '"nbgrader"'):
         assert marker not in text
     # No line of a solution in any code cell (the exercise's text may name an idiom like `with tf.GradientTape()`).
-    learner = "\n".join(line.strip() for cell in json.loads(text)["cells"] if cell["cell_type"] == "code"
-                        for line in build._lines(cell))
+    learner = {line.strip() for cell in json.loads(text)["cells"] if cell["cell_type"] == "code"
+               for line in build._lines(cell)}
     source = json.loads(path.read_text(encoding="utf-8"))
     # A line the source also has outside its solutions (e.g. `return d_loss, g_loss` in another listing) is no leak.
     elsewhere = {line.strip() for cell in source["cells"] if cell["cell_type"] == "code"
