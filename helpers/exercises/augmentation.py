@@ -35,7 +35,7 @@ def shifted(image: np.ndarray, dy: int, dx: int) -> np.ndarray:
 
 
 def find_shift(before: np.ndarray, after: np.ndarray, limit: int = 6) -> tuple[int, int] | None:
-    """The ``(dy, dx)`` with ``after == shifted(before, dy, dx)``, searched up to ``limit`` pixels; else ``None``."""
+    """The ``(dy, dx)`` with ``after == shifted(before, dy, dx)`` up to ``limit`` pixels, else ``None`` (chapter 02, 2.1)."""
     for dy in range(-limit, limit + 1):
         for dx in range(-limit, limit + 1):
             if np.allclose(shifted(before, dy, dx), after, atol=1e-6):
