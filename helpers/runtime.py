@@ -160,7 +160,37 @@ def device_description() -> str:
     gpus = enable_gpu_memory_growth()
     if gpus:
         return "GPU: " + ", ".join(gpus)
-    return f"CPU, {os.cpu_count()} threads (no GPU found; chapters are sized for CPUs)"
+    return f"CPU, {usable_cpus()} threads (no GPU found; chapters are sized for CPUs)"
+
+
+def usable_cpus(cgroup_root: str = "/sys/fs/cgroup") -> int:
+    """The CPUs this process may use: its affinity, capped by a cgroup CPU quota (containers, Binder).
+
+    ``os.cpu_count()`` counts the host's cores, which on mybinder.org is dozens while the server may use one or
+    two; ``binder/start`` sizes the thread pools the same way. Printed by :func:`setup` (all chapters).
+    """
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # macOS, Windows
+        n = os.cpu_count() or 1
+    quota = None
+    try:
+        with open(os.path.join(cgroup_root, "cpu.max"), encoding="ascii") as fh:  # cgroup v2: "max 100000"
+            value, period = fh.read().split()[:2]
+        if value != "max":
+            quota = int(value) / int(period)
+    except (OSError, ValueError):
+        try:  # cgroup v1
+            with open(os.path.join(cgroup_root, "cpu", "cpu.cfs_quota_us"), encoding="ascii") as fh:
+                value = int(fh.read())
+            with open(os.path.join(cgroup_root, "cpu", "cpu.cfs_period_us"), encoding="ascii") as fh:
+                period = int(fh.read())
+            quota = value / period if value > 0 and period > 0 else None
+        except (OSError, ValueError):
+            quota = None
+    if quota:
+        n = min(n, max(1, -(-int(quota * 1000) // 1000)))  # a quota of 1.5 CPUs -> 2
+    return max(1, n)
 
 
 def has_gpu() -> bool:

@@ -186,3 +186,21 @@ def test_setup_on_a_gpu_grows_memory_and_prints_the_determinism_line(monkeypatch
     assert ("growth", True) in calls and "determinism" not in calls
     assert info["device"] == "GPU: Fake T4" and info["determinism"] == "best-effort"
     assert len(lines) == 2 and "GPU: Fake T4" in lines[0] and lines[1].startswith("GPU: best-effort determinism")
+
+
+@pytest.mark.parametrize("files, expected", [
+    ({"cpu.max": "150000 100000\n"}, 2),          # 1.5 CPUs -> 2 threads
+    ({"cpu.max": "100000 100000\n"}, 1),
+    ({"cpu.max": "max 100000\n"}, None),          # no quota: the affinity decides
+    ({"cpu/cpu.cfs_quota_us": "50000", "cpu/cpu.cfs_period_us": "100000"}, 1),  # cgroup v1, half a CPU
+    ({"cpu/cpu.cfs_quota_us": "-1", "cpu/cpu.cfs_period_us": "100000"}, None),
+    ({}, None),
+])
+def test_usable_cpus_follows_the_cgroup_quota(tmp_path, monkeypatch, files, expected):
+    import os
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert runtime.usable_cpus(str(tmp_path)) == (64 if expected is None else expected)
