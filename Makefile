@@ -7,13 +7,14 @@ STAMP  := $(VENV)/.course-installed
 SHARED_DATA := $(abspath ../shared/datasets)
 export COURSE_DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)/mnist),$(SHARED_DATA),)
 
-.PHONY: chapters lab test test-unit test-notebooks test-browser test-colab bench data lint clean help
+.PHONY: chapters lab test test-unit test-notebooks test-browser test-colab test-grading bench data lint clean help
 
 help:
 	@echo "make lab    - set up .venv and open the course in JupyterLab (options: LAB_ARGS=\"--port 8890 --no-browser\")"
 	@echo "make test   - set up .venv and run every test (unit + notebooks in smoke mode + browser)"
 	@echo "make test-browser - only the JupyterLab-in-Chromium tests (needs: apt-get install chromium)"
 	@echo "make test-colab - Google Colab's versions (requirements-colab.txt) in .venv-colab: widget tests + notebooks"
+	@echo "make test-grading - nbgrader (requirements-instructor.txt) in .venv-instructor: one autograde round trip"
 	@echo "make chapters - rebuild chapters/ (learner) and solutions/ from source/ (edit source/, never chapters/)"
 	@echo "make data   - show where the datasets are found and verify them"
 	@echo "make bench  - 300-second CPU benchmark of every course model (writes benchmarks/; BENCH_ARGS=--resume continues one)"
@@ -69,6 +70,34 @@ test-colab: $(COLAB_STAMP)
 		"took $$(($$(date +%s)-start)) s, pytest exit $$status"; \
 	exit $$status
 
+# Instructors: nbgrader (requirements-instructor.txt) in a third venv, with the course's packages so that it
+# can execute the notebooks; the learners' .venv never gets nbgrader's JupyterLab extensions.
+INSTRUCTOR_VENV  ?= .venv-instructor
+INSTRUCTOR_PY    := $(INSTRUCTOR_VENV)/bin/python
+INSTRUCTOR_STAMP := $(INSTRUCTOR_VENV)/.course-installed
+
+$(INSTRUCTOR_STAMP): requirements.txt requirements-instructor.txt pyproject.toml
+	@start=$$(date +%s); set -e; \
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "make test-grading: nbgrader 0.9" \
+		"needs Python >= 3.11; pass PYTHON=/path/to/python3.11"; exit 1; }; \
+	test -x $(INSTRUCTOR_PY) || $(PYTHON) -m venv $(INSTRUCTOR_VENV); \
+	$(INSTRUCTOR_PY) -m pip install --quiet --upgrade pip; \
+	$(INSTRUCTOR_PY) -m pip install --quiet -r requirements.txt -r requirements-instructor.txt -e .; \
+	$(INSTRUCTOR_PY) -m pip check; \
+	echo "make test-grading: installed the course + nbgrader into $(INSTRUCTOR_VENV) in $$(($$(date +%s)-start)) s"
+	touch $(INSTRUCTOR_STAMP)
+
+# One autograde round trip (tests/grading, tools/grading.py): chapter 03 released with nbgrader, three submissions
+# (solved, untouched, one mistake) autograded in smoke mode, their scores checked.
+test-grading: $(INSTRUCTOR_STAMP)
+	@start=$$(date +%s); \
+	version=$$($(INSTRUCTOR_PY) -c 'import importlib.metadata as m; print(m.version("nbgrader"))'); \
+	COURSE_MODE=smoke COURSE_REQUIRE_GRADING=1 $(INSTRUCTOR_PY) -m pytest tests/grading -m grading \
+		-p no:cacheprovider --durations=5; status=$$?; \
+	echo "make test-grading: nbgrader $$version autograde round trip (smoke mode) took" \
+		"$$(($$(date +%s)-start)) s, pytest exit $$status"; \
+	exit $$status
+
 # JupyterLab rooted at the repository, opening chapter 00; --allow-root only when run as root (containers,
 # cloud VMs). Extra JupyterLab options go through LAB_ARGS, e.g. make lab LAB_ARGS="--port 8890 --no-browser".
 LAB_ARGS ?=
@@ -87,7 +116,7 @@ data: $(STAMP)
 
 test: $(STAMP) $(BROWSER_STAMP)
 	@start=$$(date +%s); \
-	COURSE_MODE=smoke $(PY) -m pytest tests chapters solutions --nbval-lax -p no:cacheprovider -m "not browser" \
+	COURSE_MODE=smoke $(PY) -m pytest tests chapters solutions --nbval-lax -p no:cacheprovider -m "not browser and not grading" \
 		--durations=10; status=$$?; \
 	mid=$$(date +%s); \
 	$(BROWSER_TESTS); bstatus=$$?; \

@@ -54,15 +54,28 @@ def test_make_test_colab_installs_the_colab_pins_then_the_helpers_without_depend
     assert "COURSE_COLAB_ENV=1" in pytest_line and f"COURSE_CACHE_DIR=\"{venv}/course-cache\"" in pytest_line
 
 
-def test_ci_runs_make_test_and_make_test_colab_and_fails_if_either_fails(tmp_path):
+def test_ci_runs_make_test_test_colab_and_test_grading_and_fails_if_any_fails(tmp_path):
     bin_dir, log = tmp_path / "bin", tmp_path / "make.log"
     bin_dir.mkdir()
     (bin_dir / "make").write_text(f'#!/bin/sh\necho "$@" >> {log}\n[ "$1" != "$FAIL" ]\n')
     (bin_dir / "chromium").write_text("#!/bin/sh\n")
     for f in bin_dir.iterdir():
         f.chmod(0o755)
-    for fail, expected_rc in (("test", 1), ("test-colab", 1), ("none", 0)):
+    for fail, expected_rc in (("test", 1), ("test-colab", 1), ("test-grading", 1), ("none", 0)):
         log.unlink(missing_ok=True)
         env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "FAIL": fail}
         rc = subprocess.run(["bash", str(ROOT / ".ci" / "run")], env=env, capture_output=True).returncode
-        assert (rc, log.read_text().split()) == (expected_rc, ["test", "test-colab"]), fail
+        assert (rc, log.read_text().split()) == (expected_rc, ["test", "test-colab", "test-grading"]), fail
+
+
+def test_make_test_grading_builds_the_instructor_venv_and_make_test_leaves_the_round_trip_out(tmp_path):
+    venv = tmp_path / "venv-instructor"  # absent: -n shows the installation too
+    lines = _dry_run("test-grading", f"INSTRUCTOR_VENV={venv}", "PYTHON=/opt/python3.11").splitlines()
+    steps = [next(i for i, x in enumerate(lines) if s in x) for s in (
+        "/opt/python3.11 -m venv", "pip install --quiet -r requirements.txt -r requirements-instructor.txt -e .",
+        "pip check", "-m pytest tests/grading -m grading")]
+    assert steps == sorted(steps)
+    (pytest_line,) = [x for x in lines if "-m pytest" in x]
+    assert "COURSE_MODE=smoke" in pytest_line and "COURSE_REQUIRE_GRADING=1" in pytest_line
+    (make_test,) = [x for x in _dry_run("test").splitlines() if "tests chapters solutions" in x]
+    assert '-m "not browser and not grading"' in make_test  # the round trip runs only in make test-grading
