@@ -35,7 +35,8 @@ class AugmentationPanel:
                                 **tooltip(TRANSFORMS[name][1]))
             for name in TRANSFORMS
         }
-        self.new_seed = w.Button(description="new random draw", icon="refresh")
+        self.new_seed = w.Button(description="new random draw", icon="refresh",
+                                 layout=w.Layout(width="auto", min_width="148px"))  # 148 px cuts the label
         self.image = w.Image(format="png")
         self.caption = w.HTML()
         for s in self.sliders.values():

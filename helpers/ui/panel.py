@@ -55,7 +55,9 @@ class TrainPanel:
         for name, control in self.controls.items():
             if not getattr(control, "description", None):
                 control.description = name
-        self.button = w.Button(description=button_text, button_style="primary", icon="play")
+        # Wide enough for its label ("Train and compare" does not fit ipywidgets' 148 px default).
+        self.button = w.Button(description=button_text, button_style="primary", icon="play",
+                               layout=w.Layout(width="auto", min_width="148px"))
         self.status = w.HTML(idle_text or f"Not trained yet: set the controls and click <b>{html.escape(button_text)}</b> "
                                           "(nothing trains until you do).")
         self.output = w.Output()

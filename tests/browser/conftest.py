@@ -40,6 +40,7 @@ from lab_harness import (
 )
 
 _ACTIVE: dict = {}  # the running LabServer, for failure reports
+_PHASES: list = []  # (test name, [(step, seconds)]) of every browser test, for the summary
 CONSOLE_KEY = pytest.StashKey[list]()
 
 
@@ -153,7 +154,9 @@ def lab(request, lab_server, chromium, artifacts_dir):
                 page.screenshot(path=str(artifacts_dir / f"{lab_page.name}-FAILED.png"))
             except Exception:  # noqa: BLE001 (a screenshot must never hide the real failure)
                 pass
+        _PHASES.append((request.node.name, lab_page.phases))
         lab_server.track_children()
+        lab_page.shutdown_kernels()
         context.close()
 
 
@@ -173,3 +176,14 @@ def pytest_runtest_makereport(item, call):
             report.sections.append(("browser console (errors and warnings)", "\n".join(console[-80:])))
 
 
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Where each browser test's time went (open = kernel start, wait_cells/run_all = running cells,
+    record_while_busy = watching a training): what to trim when the stage nears its 5-minute budget."""
+    if not _PHASES:
+        return
+    terminalreporter.section("browser test phases (seconds)")
+    for name, phases in _PHASES:
+        steps = " · ".join(f"{step} {seconds:.1f}" for step, seconds in phases if seconds >= 0.5)
+        terminalreporter.write_line(f"{sum(s for _, s in phases):6.1f}  {name}: {steps}")

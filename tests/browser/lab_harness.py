@@ -116,6 +116,41 @@ def descendants(pid: int) -> list:
         return []
 
 
+def seed_model_store(cache: Path) -> Path:
+    """A ``COURSE_CACHE_DIR`` for the server whose smoke-mode store holds hard links to the entries of
+    the checkout's store (``$COURSE_CACHE_DIR`` or ``.cache``, filled by the nbval run of ``make test``).
+
+    The store writes an entry into a temporary folder and renames it into place, and deletes by
+    renaming first, so links are safe: a model trained in the browser never changes the source.
+    Without a source store the copy is empty and the chapters train their (smoke-mode) models.
+    """
+    source = Path(os.environ.get("COURSE_CACHE_DIR") or REPO / ".cache") / "smoke" / "store"
+    target = cache / "smoke" / "store"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_dir():
+        def link_or_copy(src, dst):
+            try:
+                os.link(src, dst)
+            except OSError:  # another file system
+                shutil.copy2(src, dst)
+
+        shutil.copytree(source, target, copy_function=link_or_copy, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(".*", "backups"))
+    target.mkdir(parents=True, exist_ok=True)
+    return cache
+
+
+def check_helpers_import(env: dict, cwd: Path) -> None:
+    """Fail unless a kernel started with ``env`` in ``cwd`` imports this checkout's ``helpers``."""
+    code = "import importlib.util; print(importlib.util.find_spec('helpers').origin)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True,
+                         timeout=60)
+    origin = Path(out.stdout.strip() or "?").resolve()
+    if out.returncode != 0 or not origin.is_relative_to(REPO / "helpers"):
+        raise RuntimeError(f"kernels would import helpers from {origin} instead of {REPO / 'helpers'}: "
+                           f"{out.stderr.strip()[-500:]}")
+
+
 # ----------------------------------------------------------------------------- server
 
 
@@ -162,7 +197,13 @@ class LabServer:
             JUPYTER_PLATFORM_DIRS="1",
             TF_CPP_MIN_LOG_LEVEL="2",
             PYTHONUNBUFFERED="1",
+            # The kernels import this checkout's helpers, not whatever `pip install -e` points at.
+            PYTHONPATH=os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]),
+            # A private copy of the smoke-mode model store: the chapters reuse what nbval trained, and
+            # what a click trains here never reaches (or comes from) the checkout's own store.
+            COURSE_CACHE_DIR=str(seed_model_store(self.workdir / "course-cache")),
         )
+        check_helpers_import(env, self.root / "chapters")
         # COURSE_DATA_DIR (and everything else) passes through from the environment.
         cmd = [
             sys.executable, "-m", "jupyterlab", "--no-browser",
@@ -198,6 +239,14 @@ class LabServer:
                 time.sleep(0.5)
         raise RuntimeError(f"JupyterLab did not answer on {self.base_url} within {SERVER_START_TIMEOUT_S} s.\n"
                            f"--- server log ---\n{self.log_tail()}")
+
+    def fresh_copy(self, notebook: str, suffix: str) -> str:
+        """Copy ``notebook`` as the checkout has it (no outputs) beside itself as ``<stem>-<suffix>.ipynb``;
+        return its path under the root. For a second test of one chapter: its own kernel, no saved outputs."""
+        source = Path(notebook)
+        target = source.with_name(f"{source.stem}-{suffix}{source.suffix}")
+        shutil.copyfile(REPO / source, self.root / target)
+        return target.as_posix()
 
     def log_tail(self, lines: int = 150) -> str:
         try:
@@ -275,6 +324,17 @@ def pid_alive(pid: int) -> bool:
 WIDGET_REPR = re.compile(r"^\s*(?:[A-Z]\w*|interactive)\((?:children|value|description|options|layout|"
                          r"index|min|max|format|_dom_classes|outputs)=")
 
+# JupyterLab 4 renders a cell's error (an nbformat "error" output) with the stderr renderer: the DOM
+# says data-mime-type="application/vnd.jupyter.stderr" for both. An IPython traceback is told apart by
+# its header line; the error mime type is kept for front ends that do render it separately.
+ERROR_OUTPUTS_JS = """(root) => [...root.querySelectorAll('.jp-OutputArea-output')].filter(out =>
+  out.dataset.mimeType === 'application/vnd.jupyter.error' ||
+  (out.dataset.mimeType === 'application/vnd.jupyter.stderr' &&
+   /Traceback \\(most recent call last\\)/.test(out.innerText || '')))"""
+
+_ERROR_TEXTS_JS = """() => (""" + ERROR_OUTPUTS_JS + """)(
+  document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)')).map(out => out.innerText)"""
+
 _KERNEL_READY_JS = """() => {
   const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
   if (!panel) return false;
@@ -301,7 +361,7 @@ _STATE_JS = """() => {
               output: ((cell.querySelector('.jp-OutputArea') || {}).innerText || '').slice(-600)};
     } else notRun.push(`cell ${i + 1}: ${src.trim().slice(0, 70)}`);
   });
-  const errors = panel.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]').length;
+  const errors = (""" + ERROR_OUTPUTS_JS + """)(panel).length;
   const indicator = panel.querySelector('.jp-Notebook-ExecutionIndicator');
   return {pending, done, total, errors, status: indicator ? indicator.dataset.status : null,
           not_run: notRun.slice(0, 5), last_run: last};
@@ -328,20 +388,64 @@ _OUTPUTS_JS = """() => {
 }"""
 
 
+# Visible widget buttons whose label does not fit (ipywidgets buttons are 148 px wide and end in "…").
+_CUT_LABELS_JS = """() => [...document.querySelectorAll(
+    '.jp-NotebookPanel:not(.lm-mod-hidden) .jupyter-widgets button.jupyter-button')]
+  .filter(b => b.offsetParent !== null && b.scrollWidth > b.clientWidth + 1).map(b => b.innerText.trim())"""
+
+# Prompts and errors of some cells (by position), and the execution indicator.
+_CELLS_JS = """(indices) => {
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  const cells = [...panel.querySelectorAll('.jp-Cell')];
+  const indicator = panel.querySelector('.jp-Notebook-ExecutionIndicator');
+  return {
+    prompts: indices.map(i => ((cells[i] && cells[i].querySelector('.jp-InputArea-prompt')) || {}).textContent || ''),
+    errors: indices.filter(i => cells[i] && (""" + ERROR_OUTPUTS_JS + """)(cells[i]).length).length,
+    status: indicator ? indicator.dataset.status : null,
+  };
+}"""
+
+
+def _timed(method):
+    """Record how long each call of a LabPage step took in ``page.phases`` (printed after the run)."""
+    import functools
+
+    @functools.wraps(method)
+    def timed(self, *args, **kwargs):
+        start = time.monotonic()
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self.phases.append((method.__name__, time.monotonic() - start))
+    return timed
+
+
 class LabPage:
     """A notebook opened in JupyterLab, with the checks a learner would make by eye."""
 
     def __init__(self, page, server: LabServer, name: str):
         self.page, self.server, self.name = page, server, name
         self.notebook: str | None = None
+        self.opened: list[str] = []
+        self.phases: list[tuple[str, float]] = []  # (step, seconds), see _timed
 
     # -- driving the UI ---------------------------------------------------------
-    def open(self, notebook: str, timeout_s: float = 120) -> None:
-        """Open ``notebook`` (path under the server root) in a fresh workspace; wait for its kernel."""
+    @_timed
+    def open(self, notebook: str, timeout_s: float = 120, ui: str = "lab") -> None:
+        """Open ``notebook`` (path under the server root) and wait for its kernel: in JupyterLab
+        (``ui="lab"``, a fresh workspace) or in Jupyter Notebook 7's interface (``ui="notebook"``,
+        ``/notebooks/<path>``, same server). Both build the notebook from the same JupyterLab
+        components, so every check below works in either."""
         self.notebook = notebook
-        workspace = f"t{uuid.uuid4().hex[:8]}"
-        self.page.goto(self.server.url(f"lab/workspaces/{workspace}/tree/{urllib.parse.quote(notebook)}"),
-                       wait_until="domcontentloaded")
+        self.opened.append(notebook)
+        quoted = urllib.parse.quote(notebook)
+        if ui == "lab":
+            path = f"lab/workspaces/t{uuid.uuid4().hex[:8]}/tree/{quoted}"
+        elif ui == "notebook":
+            path = f"notebooks/{quoted}"
+        else:
+            raise ValueError(f"ui must be 'lab' or 'notebook', not {ui!r}")
+        self.page.goto(self.server.url(path), wait_until="domcontentloaded")
         self.page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for(state="visible", timeout=timeout_s * 1000)
         # The execution indicator reads "idle" before any kernel exists ("No Kernel | Initializing"),
         # so wait for the session on the server, then for the page to show its kernel idle.
@@ -366,10 +470,12 @@ class LabPage:
         if dialog.count():
             dialog.locator(".jp-mod-accept").first.click()
 
+    @_timed
     def run_all(self, timeout_s: float = 240) -> dict:
         """Run → Run All Cells from the menu bar; wait until the kernel is idle and every cell ran
         (or one failed). Returns the final execution state."""
-        self.page.locator("#jp-MainMenu .lm-MenuBar-item", has_text=re.compile(r"^\s*Run\s*$")).click()
+        # The menu bar: #jp-MainMenu in JupyterLab, the one .lm-MenuBar of Notebook 7.
+        self.page.locator(".lm-MenuBar .lm-MenuBar-item", has_text=re.compile(r"^\s*Run\s*$")).first.click()
         label = self.page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^\s*Run All Cells\s*$"))
         self.page.locator(".lm-Menu .lm-Menu-item", has=label).first.click()
         started = time.monotonic()
@@ -408,20 +514,133 @@ class LabPage:
         raise AssertionError(f"{self.notebook}: 'Run All Cells' did not finish within {timeout_s} s "
                              f"(last state: {state})")
 
+    def code_cells(self, *markers: str) -> list[int]:
+        """Positions (0-based, among all cells) of the code cell whose source contains each marker
+        (exactly one must: "cgan_grid =" also matches "dcgan_grid =")."""
+        cells = json.loads((self.server.root / self.notebook).read_text(encoding="utf-8"))["cells"]  # see save()
+        found = []
+        for marker in markers:
+            hits = [i for i, c in enumerate(cells) if c["cell_type"] == "code" and marker in "".join(c["source"])]
+            assert len(hits) == 1, (f"{self.notebook}: {len(hits)} code cells contain {marker!r}"
+                                    f"{' (cells ' + str([i + 1 for i in hits]) + ')' if hits else ''}")
+            found.append(hits[0])
+        return found
+
+    def run_cells(self, *markers: str, timeout_s: float = 240) -> dict:
+        """Run only the code cells containing ``markers`` (one each, in the order given), as a
+        learner would: click the cell's prompt, Ctrl+Enter. Cheaper than Run All for a chapter whose
+        widgets need a few cells. Waits until they all ran (or one failed) and the kernel is idle."""
+        return self.wait_cells(self.start_cells(*markers), timeout_s=timeout_s)
+
+    def start_cells(self, *markers: str) -> list[int]:
+        """Queue the cells of :meth:`run_cells` without waiting; returns their positions."""
+        indices = self.code_cells(*markers)
+        cells = self.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell")
+        for i in indices:
+            cell = cells.nth(i)
+            for _ in range(20):  # cells above may still be running and growing: the page moves under the mouse
+                prompt = cell.locator(".jp-InputArea-prompt").first
+                prompt.scroll_into_view_if_needed()
+                prompt.click()
+                if "jp-mod-active" in (cell.get_attribute("class") or "").split():
+                    break
+                time.sleep(0.1)
+            else:
+                raise AssertionError(f"{self.notebook}: could not select cell {i + 1} to run it")
+            self.page.keyboard.press("Control+Enter")  # runs the active cell, wherever the mouse now is
+        return indices
+
+    @_timed
+    def wait_cells(self, indices: list[int], timeout_s: float = 240) -> dict:
+        """Wait until the cells at ``indices`` show an execution count (or one failed) and the kernel is idle."""
+        started = time.monotonic()
+        deadline = started + timeout_s
+        state, stable_since, idle_since = None, None, None
+        while time.monotonic() < deadline:
+            state = self.page.evaluate(_CELLS_JS, indices)
+            idle = state["status"] == "idle" and not any("*" in p for p in state["prompts"])
+            ran = all(re.search(r"\[\d+\]", p) for p in state["prompts"])
+            if idle and (ran or state["errors"]):
+                stable_since = stable_since or time.monotonic()
+                if time.monotonic() - stable_since >= 1.0:
+                    state["seconds"] = round(time.monotonic() - started, 1)
+                    self.server.track_children()
+                    return state
+            else:
+                stable_since = None
+            idle_since = (idle_since or time.monotonic()) if idle and not ran else None
+            if idle_since and time.monotonic() - idle_since >= 10:
+                self.screenshot("run-cells-stopped")
+                raise AssertionError(f"{self.notebook}: cells {[i + 1 for i in indices]} did not all run "
+                                     f"(prompts {state['prompts']}) and the kernel is idle")
+            time.sleep(0.25)
+        self.screenshot("run-cells-timeout")
+        raise AssertionError(f"{self.notebook}: cells {[i + 1 for i in indices]} did not finish within "
+                             f"{timeout_s} s (last state: {state})")
+
+    @_timed
+    def record_while_busy(self, read, busy, start_timeout_s: float = 30, timeout_s: float = 240,
+                          every_s: float = 0.1) -> list:
+        """After an action that makes the kernel work: poll ``read()`` while ``busy()`` is true and return
+        the distinct values seen, in order, while it was; the caller asserts on them ("the live line
+        changed while training"). Waits up to ``start_timeout_s`` for ``busy()`` to turn true.
+
+        ``busy``: :meth:`cell_running` for a cell, or a panel's disabled Train button for a click. Not
+        the kernel status: with ipykernel 7 it reads "idle" during a click's training whenever an Output
+        widget is written to, because the front end's echo of that Output's state is handled (busy,
+        then idle) while the click handler still runs.
+        """
+        deadline = time.monotonic() + start_timeout_s
+        while not busy():
+            assert time.monotonic() < deadline, f"{self.notebook}: the work never started (busy() stayed false)"
+            time.sleep(0.05)
+        seen: list = []
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            value = read()
+            if not busy():  # read first: a value counts only if the work was still going on after it
+                return seen
+            if not seen or seen[-1] != value:
+                seen.append(value)
+            time.sleep(every_s)
+        self.screenshot("still-busy")
+        raise AssertionError(f"{self.notebook}: still busy after {timeout_s} s")
+
+    def cell_running(self, index: int) -> bool:
+        """True while cell ``index`` (0-based position) is queued or running: its prompt reads ``[*]``."""
+        return "*" in self.page.evaluate(_CELLS_JS, [index])["prompts"][0]
+
+    def shutdown_kernels(self) -> None:
+        """Shut down the kernels of the notebooks this page opened (each holds TensorFlow's memory)."""
+        for session in self.server.api("GET", "api/sessions"):
+            if session.get("path") in self.opened:
+                try:
+                    self.server.api("DELETE", f"api/sessions/{session['id']}", timeout=30)
+                except Exception:  # noqa: BLE001 (the session teardown also kills what is left)
+                    pass
+
+    @_timed
     def save(self) -> dict:
-        """Save through the UI (Ctrl+S) and return the notebook JSON as the front end wrote it."""
-        before = self.server.api("GET", f"api/contents/{urllib.parse.quote(self.notebook)}?content=0")
+        """Save through the UI (Ctrl+S) and return the notebook JSON as the front end wrote it.
+
+        Read from disk, not through the contents API: the server overwrites the file in place after
+        copying it to ``.~<name>``, and a GET that arrives meanwhile "recovers" that copy over the file
+        being written, which fails the save (seen on a loaded machine). Done = file changed, copy gone,
+        valid JSON."""
+        path = self.server.root / self.notebook
+        backup = path.with_name(f".~{path.name}")
+        before = path.stat().st_mtime_ns
         self.page.locator(".jp-NotebookPanel .jp-Notebook").first.click(position={"x": 5, "y": 5})
         self.page.keyboard.press("Control+s")
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            now = self.server.api("GET", f"api/contents/{urllib.parse.quote(self.notebook)}?content=0")
-            if now["last_modified"] != before["last_modified"]:
-                break
-            time.sleep(0.25)
-        else:
-            raise AssertionError(f"{self.notebook}: saving from the UI did not write the file within 30 s")
-        return self.server.api("GET", f"api/contents/{urllib.parse.quote(self.notebook)}?content=1")["content"]
+            if path.stat().st_mtime_ns != before and not backup.exists():
+                try:
+                    return json.loads(path.read_text(encoding="utf-8"))
+                except ValueError:  # caught mid-write
+                    pass
+            time.sleep(0.1)
+        raise AssertionError(f"{self.notebook}: saving from the UI did not write the file within 30 s")
 
     def log_lines(self) -> list[str]:
         try:
@@ -441,7 +660,7 @@ class LabPage:
 
     def assert_no_errors(self) -> None:
         """No cell raised, and nothing that looks like a traceback went to stderr."""
-        errors = self.outputs_text("application/vnd.jupyter.error")
+        errors = [t.strip() for t in self.page.evaluate(_ERROR_TEXTS_JS)]
         assert not errors, (f"{self.notebook}: {len(errors)} cell(s) raised in JupyterLab:\n\n"
                             + "\n\n".join(e[-1500:] for e in errors))
         bad_stderr = [t for t in self.outputs_text("application/vnd.jupyter.stderr")
@@ -450,7 +669,8 @@ class LabPage:
 
     def assert_widgets_rendered(self, saved_notebook: dict) -> int:
         """Every widget output of the saved notebook is a live control on the page, not its
-        text repr, not 'Error displaying widget'. Returns how many widgets were checked."""
+        text repr, not 'Error displaying widget', and no button label is cut off. Returns how many
+        widgets were checked."""
         rendered = self.page.evaluate(_OUTPUTS_JS)
         cells = saved_notebook["cells"]
         assert len(rendered) == len(cells), (f"{self.notebook}: page shows {len(rendered)} cells, "
@@ -489,6 +709,11 @@ class LabPage:
             raise AssertionError(
                 f"{self.notebook}: {len(problems)} widget problem(s) — the JupyterLab widget front end "
                 "(jupyterlab_widgets) is missing, mismatched or failed:\n  - " + "\n  - ".join(problems))
+        cut = self.page.evaluate(_CUT_LABELS_JS)  # "Train and com…": the learner cannot read the button
+        if cut:
+            self.screenshot("cut-label")
+            raise AssertionError(f"{self.notebook}: button label(s) cut off, wider than ipywidgets' 148 px "
+                                 f"button: {cut} (give the button layout=Layout(width='auto'))")
         return checked
 
     def widget_with(self, *selectors: str):
@@ -508,6 +733,49 @@ class LabPage:
             value = read()
         assert value != before, f"{self.notebook}: {what} did not change within {timeout_s} s"
         return value
+
+    def image_changes(self, image, action, what: str, timeout_s: float = 30) -> None:
+        """Do ``action()``; the kernel must send ``image`` (an ``img.widget-image``) a new picture that
+        loads and differs on screen, not just in its ``src``."""
+        image.scroll_into_view_if_needed()
+        src, pixels = image.get_attribute("src"), image.screenshot()
+        action()
+        self.wait_changed(lambda: image.get_attribute("src"), src, what, timeout_s=timeout_s)
+        assert image.evaluate("img => img.complete && img.naturalWidth") > 0, f"{what}: the new image did not load"
+        assert image.screenshot() != pixels, f"{what}: the image source changed but the pixels on screen did not"
+
+    @staticmethod
+    def panel_status(panel) -> str:
+        """A TrainPanel's one-line status: the first HTML directly inside its VBox (chapters 02-05)."""
+        return panel.locator(".widget-vbox > .widget-html").first.inner_text()
+
+    def drag_slider(self, slider, dx: float) -> None:
+        """Drag an ipywidgets slider's handle ``dx`` pixels with the mouse."""
+        handle = slider.locator(".noUi-handle").first
+        handle.scroll_into_view_if_needed()
+        box = handle.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        self.page.mouse.move(x, y)
+        self.page.mouse.down()
+        self.page.mouse.move(x + dx, y, steps=5)
+        self.page.mouse.up()
+
+    def set_slider(self, slider, value) -> None:
+        """Type ``value`` into an ipywidgets slider's readout and press Enter, as a learner can."""
+        readout = slider.locator(".widget-readout").first
+        readout.scroll_into_view_if_needed()
+        readout.click()
+        self.page.keyboard.press("Control+A")
+        self.page.keyboard.type(str(value))
+        self.page.keyboard.press("Enter")
+        self.wait_changed(lambda: readout.inner_text().strip() == str(value), False,
+                          f"the slider readout showing {value}", timeout_s=10)
+
+    def wait_enabled(self, button, what: str, timeout_s: float = 30) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not button.is_enabled():
+            assert time.monotonic() < deadline, f"{self.notebook}: {what} stayed disabled for {timeout_s} s"
+            time.sleep(0.1)
 
     def save_docs_screenshot(self, locator, filename: str, max_bytes: int = 300_000) -> Path | None:
         """Refresh ``docs/img/<filename>`` (the README's picture) when UPDATE_DOCS_SCREENSHOTS=1."""
