@@ -40,7 +40,7 @@ from .errors import CourseError, TrainingDiverged
 from .results import TrainResult
 
 #: Bump when a change to the helpers makes stored models invalid (part of every key).
-STORE_VERSION = "2"
+STORE_VERSION = "3"  # 3: the autoencoders and VAEs train from a tf.data pipeline (another batch order)
 #: Trainings at least this long (seconds, or unbounded) keep a resumable backup (``BackupAndRestore``).
 BACKUP_AFTER_SECONDS = 60.0
 

@@ -191,9 +191,11 @@ def fit_autoencoder(model, x_train, x_val=None, epochs: int | None = 5, batch_si
 
     Returns a :class:`helpers.training.TrainResult` (history, seconds, images/s).
     """
+    from ..pipelines import image_batches
+
     val = None if x_val is None else (_as_float(x_val),)
-    return training.fit(model, _as_float(x_train), name=f"autoencoder (latent {model.latent_dim})",
-                        epochs=epochs, seconds=seconds, batch_size=batch_size, shuffle=True,
+    return training.fit(model, image_batches(x_train, batch_size=batch_size), name=f"autoencoder (latent {model.latent_dim})",
+                        epochs=epochs, seconds=seconds, batch_size=batch_size,
                         validation_data=val, callbacks=callbacks, verbose=verbose, backup_dir=backup_dir,
                         progress=progress)
 

@@ -75,9 +75,8 @@ def fit_vae(model, x_train, y_train=None, x_test=None, y_test=None, epochs: int 
     learning rate over ``epochs`` or ``seconds`` (:class:`CosineDecay`).
     Returns a :class:`helpers.training.TrainResult`.
     """
-    from ...datasets import to_float
+    from ...datasets import image_batches, to_float
 
-    x = to_float(x_train) if np.asarray(x_train).dtype == np.uint8 else np.asarray(x_train, np.float32)
     conditional = bool(model.num_classes)
     if conditional and y_train is None:
         raise ValueError("a conditional VAE needs y_train")
@@ -85,12 +84,11 @@ def fit_vae(model, x_train, y_train=None, x_test=None, y_test=None, epochs: int 
     if x_test is not None:
         x_val = binarize(x_test, seed=seed) if model.binarize else to_float(x_test)
         validation = (x_val, np.asarray(y_test)) if conditional else (x_val,)
-    order = np.random.default_rng(seed).permutation(len(x))  # shuffle=True reshuffles each epoch
-    y = np.asarray(y_train)[order] if conditional else None
+    data = image_batches(x_train, np.asarray(y_train) if conditional else None, batch_size=batch_size, seed=seed)
     base = float(ops.convert_to_numpy(model.optimizer.learning_rate))
     schedule = [CosineDecay(epochs, seconds, base=base)] if decay else []
-    return training.fit(model, x[order], y, name=type(model).__name__, epochs=epochs, seconds=seconds,
-                        batch_size=batch_size, shuffle=True, validation_data=validation, verbose=verbose,
+    return training.fit(model, data, name=type(model).__name__, epochs=epochs, seconds=seconds,
+                        batch_size=batch_size, validation_data=validation, verbose=verbose,
                         callbacks=[*schedule, *callbacks], backup_dir=backup_dir, progress=progress)
 
 
