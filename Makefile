@@ -14,7 +14,7 @@ help:
 	@echo "make test   - set up .venv and run every test (unit + notebooks in smoke mode + browser)"
 	@echo "make test-browser - only the JupyterLab-in-Chromium tests (needs: apt-get install chromium)"
 	@echo "make test-colab - Google Colab's versions (requirements-colab.txt) in .venv-colab: widget tests + notebooks"
-	@echo "make test-grading - nbgrader (requirements-instructor.txt) in .venv-instructor: one autograde round trip"
+	@echo "make test-grading - .venv-instructor (nbgrader): the worked solutions under nbval + an autograde round trip"
 	@echo "make chapters - rebuild chapters/ (learner) and solutions/ from source/ (edit source/, never chapters/)"
 	@echo "make data   - show where the datasets are found and verify them"
 	@echo "make bench  - 300-second CPU benchmark of every course model (writes benchmarks/; BENCH_ARGS=--resume continues one)"
@@ -87,16 +87,19 @@ $(INSTRUCTOR_STAMP): requirements.txt requirements-instructor.txt pyproject.toml
 	echo "make test-grading: installed the course + nbgrader into $(INSTRUCTOR_VENV) in $$(($$(date +%s)-start)) s"
 	touch $(INSTRUCTOR_STAMP)
 
-# One autograde round trip (tests/grading, tools/grading.py): chapter 03 released with nbgrader, three submissions
-# (solved, untouched, one mistake) autograded in smoke mode, their scores checked.
+# The instructor's material: every worked solution (solutions/) under nbval, then one autograde round trip
+# (tests/grading, tools/grading.py): chapter 03 released with nbgrader, three submissions (solved, untouched,
+# one mistake) autograded in smoke mode, their scores checked. make test runs the learner versions (chapters/).
 test-grading: $(INSTRUCTOR_STAMP)
 	@start=$$(date +%s); \
 	version=$$($(INSTRUCTOR_PY) -c 'import importlib.metadata as m; print(m.version("nbgrader"))'); \
+	COURSE_MODE=smoke $(INSTRUCTOR_PY) -m pytest solutions --nbval-lax -p no:cacheprovider --durations=5; \
+	status=$$?; mid=$$(date +%s); \
 	COURSE_MODE=smoke COURSE_REQUIRE_GRADING=1 $(INSTRUCTOR_PY) -m pytest tests/grading -m grading \
-		-p no:cacheprovider --durations=5; status=$$?; \
-	echo "make test-grading: nbgrader $$version autograde round trip (smoke mode) took" \
-		"$$(($$(date +%s)-start)) s, pytest exit $$status"; \
-	exit $$status
+		-p no:cacheprovider --durations=5; gstatus=$$?; \
+	echo "make test-grading: the worked solutions (smoke mode, nbval) took $$((mid-start)) s, pytest exit $$status;" \
+		"nbgrader $$version autograde round trip took $$(($$(date +%s)-mid)) s, pytest exit $$gstatus"; \
+	if [ $$status -ne 0 ]; then exit $$status; fi; exit $$gstatus
 
 # JupyterLab rooted at the repository, opening chapter 00; --allow-root only when run as root (containers,
 # cloud VMs). Extra JupyterLab options go through LAB_ARGS, e.g. make lab LAB_ARGS="--port 8890 --no-browser".
@@ -116,7 +119,7 @@ data: $(STAMP)
 
 test: $(STAMP) $(BROWSER_STAMP)
 	@start=$$(date +%s); \
-	COURSE_MODE=smoke $(PY) -m pytest tests chapters solutions --nbval-lax -p no:cacheprovider -m "not browser and not grading" \
+	COURSE_MODE=smoke $(PY) -m pytest tests chapters --nbval-lax -p no:cacheprovider -m "not browser and not grading" \
 		--durations=10; status=$$?; \
 	mid=$$(date +%s); \
 	$(BROWSER_TESTS); bstatus=$$?; \

@@ -75,7 +75,10 @@ def test_make_test_grading_builds_the_instructor_venv_and_make_test_leaves_the_r
         "/opt/python3.11 -m venv", "pip install --quiet -r requirements.txt -r requirements-instructor.txt -e .",
         "pip check", "-m pytest tests/grading -m grading")]
     assert steps == sorted(steps)
-    (pytest_line,) = [x for x in lines if "-m pytest" in x]
-    assert "COURSE_MODE=smoke" in pytest_line and "COURSE_REQUIRE_GRADING=1" in pytest_line
-    (make_test,) = [x for x in _dry_run("test").splitlines() if "tests chapters solutions" in x]
+    (round_trip,) = [x for x in lines if "-m pytest tests/grading" in x]
+    assert "COURSE_MODE=smoke" in round_trip and "COURSE_REQUIRE_GRADING=1" in round_trip
+    (solutions,) = [x for x in lines if "-m pytest solutions --nbval-lax" in x]  # the worked solutions run here
+    assert "COURSE_MODE=smoke" in solutions
+    (make_test,) = [x for x in _dry_run("test").splitlines() if "-m pytest tests chapters --nbval-lax" in x]
     assert '-m "not browser and not grading"' in make_test  # the round trip runs only in make test-grading
+    assert "solutions" not in make_test  # ... and the solutions too, to keep make test under 10 minutes
