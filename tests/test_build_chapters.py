@@ -110,3 +110,13 @@ def test_sources_are_valid_notebooks_with_unique_cell_ids(path):
     nbformat.validate(nb)
     ids = [cell.get("id") for cell in nb.cells]
     assert all(ids) and len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("path", WITH_EXERCISES, ids=[p.name for p in WITH_EXERCISES])
+def test_every_build_it_exercise_links_its_worked_solution(path):
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    intros = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
+              and "".join(c["source"]).startswith("### Build it")]
+    assert len(intros) >= 2
+    for text in intros:
+        assert f"(../solutions/{path.name})" in text, text.splitlines()[0]
