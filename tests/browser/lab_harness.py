@@ -195,7 +195,7 @@ class LabServer:
             JUPYTER_DATA_DIR=str(self.workdir / "jupyter-data"),  # notebook secret etc. stay out of ~
             IPYTHONDIR=str(self.workdir / "ipython"),
             JUPYTER_PLATFORM_DIRS="1",
-            TF_CPP_MIN_LOG_LEVEL="2",
+            # TF_CPP_MIN_LOG_LEVEL is left to `import helpers` (level 3), as in a learner's kernel.
             PYTHONUNBUFFERED="1",
             # The kernels import this checkout's helpers, not whatever `pip install -e` points at.
             PYTHONPATH=os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]),
@@ -748,6 +748,16 @@ class LabPage:
     def panel_status(panel) -> str:
         """A TrainPanel's one-line status: the first HTML directly inside its VBox (chapters 02-05)."""
         return panel.locator(".widget-vbox > .widget-html").first.inner_text()
+
+    def wait_status(self, panel, pattern: str, timeout_s: float = 30) -> str:
+        """A TrainPanel's status once it matches ``pattern`` (``re.search``), or the last one seen after
+        ``timeout_s``: the button can come back a moment before the final status reaches the page."""
+        deadline = time.monotonic() + timeout_s
+        text = self.panel_status(panel)
+        while not re.search(pattern, text) and time.monotonic() < deadline:
+            time.sleep(0.1)
+            text = self.panel_status(panel)
+        return text
 
     def drag_slider(self, slider, dx: float) -> None:
         """Drag an ipywidgets slider's handle ``dx`` pixels with the mouse."""

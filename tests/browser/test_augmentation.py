@@ -66,7 +66,7 @@ def test_augmentation_sliders_and_train_panel_with_live_progress(lab):
         f"the status never said it was training with epochs={EPOCHS}: {[st for _, st in seen][-3:]}"
     lab.wait_changed(lambda: live.first.inner_text().endswith("· done"), False, "the live line's final '· done'")
     lab.wait_enabled(button, "the Train button after training")
-    done = lab.panel_status(panel)
+    done = lab.wait_status(panel, rf"run 1: .*epochs: {EPOCHS}.*test accuracy: 0\.\d+")
     assert done != status_text and re.search(rf"run 1: .*epochs: {EPOCHS}.*test accuracy: 0\.\d+", done), \
         f"the status does not show the finished run's numbers: {done!r}"
     assert "trained now" in panel.inner_text(), "the run's cache toggle does not say the model was just trained"

@@ -74,6 +74,7 @@ def test_autoencoders_widgets_respond_and_train_on_click(lab):
     lab.wait_changed(lambda: images.count(), 0, "the number of images in the training panel after a click")
     lab.wait_changed(lambda: panel.inner_text(), text, "the training panel's text after a click")
     lab.wait_enabled(button, "the train button after training")
+    lab.wait_status(panel, r"run 1: latent_dim=8, noise_std=0 → test MSE [\d.]+")
     assert re.match(r"run 1: latent_dim=8, noise_std=0 → test MSE [\d.]+", lab.panel_status(panel)), \
         lab.panel_status(panel)
     assert images.first.evaluate("img => img.complete && img.naturalWidth") > 0, "the new reconstructions did not load"

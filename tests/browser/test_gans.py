@@ -81,7 +81,7 @@ def test_gan_widgets_and_training_while_watching(lab):
     pictures = {src for _, src in seen if src}
     assert len(pictures) >= 2, f"the samples did not change while the GAN trained ({len(pictures)} picture(s))"
     lab.wait_enabled(button, "the Train and watch button after training")
-    final = lab.panel_status(panel)
+    final = lab.wait_status(panel, r"run 1: batches \d+ · images_per_second [\d.]+")
     assert re.search(r"run 1: batches \d+ · images_per_second [\d.]+", final), f"no final numbers: {final!r}"
     assert panel.locator("table tr").count() == 2, "the comparison table should have a header and one run"
     assert track.get_attribute("disabled") is None, "the frame slider stayed disabled after training"

@@ -69,7 +69,7 @@ def test_latent_explorers_and_beta_panel(lab):
     seen = lab.record_while_busy(lambda: lab.panel_status(panel), busy=button.is_disabled, timeout_s=180)
     assert any(s.startswith("training with beta=2") for s in seen), f"status while training: {seen}"
     lab.wait_enabled(button, "the Train and compare button after training")
-    final = lab.panel_status(panel)
+    final = lab.wait_status(panel, r"run 1: beta=2 → reconstruction [\d.]+ · KL [\d.]+")
     assert re.match(r"run 1: beta=2 → reconstruction [\d.]+ · KL [\d.]+", final), final
     assert images.count() == 2, f"expected reconstructions and samples in the new row, found {images.count()} images"
     assert images.first.evaluate("img => img.complete && img.naturalWidth") > 0, "the row's images did not load"
