@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import HINT, PASS, TODO, Mistake, Verdict, check
+from .core import PASS, TODO, Mistake, Verdict, announce, check, hint
 
 EX_2_1 = "Exercise 2.1 (RandomShift layer)"
 MAX_SHIFT = 2
@@ -44,15 +44,12 @@ def find_shift(before: np.ndarray, after: np.ndarray, limit: int = 6) -> tuple[i
 
 
 def _hint(message: str, name: str) -> Verdict:
-    return Verdict(EX_2_1, HINT, f"{EX_2_1}: not yet — {message}", (name,))
+    return hint(EX_2_1, message, name)
 
 
 def check_random_shift(cls, quiet: bool = False) -> Verdict:
     """Chapter 02, exercise 2.1: is ``cls(max_shift, seed)`` a label-preserving random-shift layer?"""
-    verdict = _judge_random_shift(cls)
-    if not quiet:
-        print(verdict.message)
-    return verdict
+    return announce(_judge_random_shift(cls), quiet)
 
 
 def _judge_random_shift(cls) -> Verdict:
@@ -157,11 +154,8 @@ def mixup_cases(seed: int = 14) -> list[tuple]:
 def check_mixup(mixup, quiet: bool = False) -> Verdict:
     """Chapter 02, exercise 2.2: is ``mixup(x1, y1, x2, y2, lam)`` the mixup of two examples?"""
     if not callable(mixup):
-        verdict = Verdict("Exercise 2.2 (mixup)", TODO,
-                          "Exercise 2.2 (mixup): not attempted yet — define mixup above and run its cell.")
-        if not quiet:
-            print(verdict.message)
-        return verdict
+        return announce(Verdict("Exercise 2.2 (mixup)", TODO,
+                                "Exercise 2.2 (mixup): not attempted yet — define mixup above and run its cell."), quiet)
     return check("Exercise 2.2 (mixup)", _flat_pair(mixup), reference_mixup, mixup_cases(), MIXUP_MISTAKES,
                  what="your (mixed image, soft label)", rtol=1e-5, atol=1e-6, quiet=quiet)
 

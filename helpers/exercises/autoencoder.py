@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import HINT, PASS, TODO, Mistake, Verdict, check
+from .core import HINT, PASS, TODO, Mistake, Verdict, announce, check, hint
 
 CONFIG = {"latent_dim": 4, "arch": "dense", "noise_std": 0.3, "seed": 0}
 LEARNING_RATE = 0.05
@@ -79,14 +79,11 @@ TRAIN_STEP_HINTS = {
 
 def check_train_step(cls, quiet: bool = False) -> Verdict:
     """Chapter 03, exercise 3.1: does ``cls.train_step`` train like the course's autoencoder?"""
-    verdict = _judge_train_step(cls)
-    if not quiet:
-        print(verdict.message)
-    return verdict
+    return announce(_judge_train_step(cls), quiet)
 
 
 def _hint(name: str) -> Verdict:
-    return Verdict(EX_3_1, HINT, f"{EX_3_1}: not yet — {TRAIN_STEP_HINTS[name]}", (name,))
+    return hint(EX_3_1, TRAIN_STEP_HINTS[name], name)
 
 
 def _judge_train_step(cls) -> Verdict:

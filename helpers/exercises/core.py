@@ -63,6 +63,18 @@ class Mistake:
     hint: str
 
 
+def announce(verdict: Verdict, quiet: bool = False) -> Verdict:
+    """Print the verdict's one line unless ``quiet``; return it: every check ends with it (all chapters)."""
+    if not quiet:
+        print(verdict.message)
+    return verdict
+
+
+def hint(exercise: str, message: str, name: str) -> Verdict:
+    """A hint verdict naming the known mistake ``name``, for the property checks (all chapters)."""
+    return Verdict(exercise, HINT, f"{exercise}: not yet — {message}", (name,))
+
+
 def to_numpy(value) -> np.ndarray | None:
     """A learner's return value as a float64 array, or ``None`` when it is not numeric (all chapters)."""
     if value is None or value is Ellipsis:
@@ -126,10 +138,7 @@ def check(exercise: str, learner: Callable, reference: Callable, cases: Sequence
     ``extra(learner)`` may add a check that is not about values (e.g. that gradients flow); it returns a
     hint or ``None``. Prints the verdict's one line unless ``quiet``.
     """
-    verdict = _judge(exercise, learner, reference, cases, mistakes, what, rtol, atol, factors, extra)
-    if not quiet:
-        print(verdict.message)
-    return verdict
+    return announce(_judge(exercise, learner, reference, cases, mistakes, what, rtol, atol, factors, extra), quiet)
 
 
 def _judge(exercise, learner, reference, cases, mistakes, what, rtol, atol, factors, extra) -> Verdict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import HINT, PASS, TODO, Mistake, Verdict, check, to_numpy
+from .core import PASS, TODO, Mistake, Verdict, announce, check, hint, to_numpy
 
 EX_1_1 = "Exercise 1.1 (split by group)"
 
@@ -33,14 +33,11 @@ def _group_cases() -> list[np.ndarray]:
 
 def check_group_split(group_split, quiet: bool = False) -> Verdict:
     """Chapter 01, exercise 1.1: does ``group_split(groups, test_fraction, seed)`` split whole groups at random?"""
-    verdict = _judge_group_split(group_split)
-    if not quiet:
-        print(verdict.message)
-    return verdict
+    return announce(_judge_group_split(group_split), quiet)
 
 
 def _hint(message: str, name: str) -> Verdict:
-    return Verdict(EX_1_1, HINT, f"{EX_1_1}: not yet — {message}", (name,))
+    return hint(EX_1_1, message, name)
 
 
 def _judge_group_split(group_split) -> Verdict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..models.gan import losses as L
-from .core import HINT, PASS, TODO, Mistake, Verdict, check
+from .core import HINT, PASS, TODO, Mistake, Verdict, announce, check, hint
 
 
 # ------------------------------------------------------------------ exercise 5.1: the losses
@@ -107,14 +107,11 @@ def _same(a, b) -> bool:
 
 def check_train_step(cls, quiet: bool = False) -> Verdict:
     """Chapter 05, exercise 5.2: does ``cls.train_step`` make the course's D step and G step?"""
-    verdict = _judge_train_step(cls)
-    if not quiet:
-        print(verdict.message)
-    return verdict
+    return announce(_judge_train_step(cls), quiet)
 
 
 def _hint(name: str) -> Verdict:
-    return Verdict(EX_5_2, HINT, f"{EX_5_2}: not yet — {TRAIN_STEP_HINTS[name]}", (name,))
+    return hint(EX_5_2, TRAIN_STEP_HINTS[name], name)
 
 
 def _judge_train_step(cls) -> Verdict:

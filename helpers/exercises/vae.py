@@ -12,7 +12,7 @@ import numpy as np
 from keras import ops
 
 from ..models.vae import losses as L
-from .core import Mistake, Verdict, check
+from .core import Mistake, Verdict, announce, check
 
 PIXELS = 784
 
@@ -147,9 +147,7 @@ def check_reparameterize(reparameterize, quiet: bool = False) -> Verdict:
         verdict = check("Exercise 4.2 (reparameterisation)", reparameterize, reference_reparameterize,
                         reparameterize_cases(), REPARAMETERIZE_MISTAKES, what="your z", extra=_gradient_problem,
                         quiet=True)
-    if not quiet:
-        print(verdict.message)
-    return verdict
+    return announce(verdict, quiet)
 
 
 def _own_noise(reparameterize) -> Verdict | None:
