@@ -12,7 +12,10 @@ build = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(build)
 
 SOURCES = sorted((REPO / "source").glob("[0-9][0-9]_*.ipynb"))
-WITH_EXERCISES = [p for p in SOURCES if build.has_solutions(json.loads(p.read_text(encoding="utf-8")))]
+WITH_SOLUTIONS = [p for p in SOURCES if build.has_solutions(json.loads(p.read_text(encoding="utf-8")))]
+# Chapters with graded build-it exercises (nbgrader metadata); chapter 00 has only questions.
+WITH_EXERCISES = [p for p in WITH_SOLUTIONS
+                  if any("nbgrader" in c.get("metadata", {}) for c in json.loads(p.read_text(encoding="utf-8"))["cells"])]
 
 
 def _nb(*cells):
@@ -28,7 +31,7 @@ def test_nothing_generated_is_stale():
 def test_every_chapter_has_a_source_and_a_learner_version():
     assert SOURCES and {p.name for p in SOURCES} == {p.name for p in (REPO / "chapters").glob("*.ipynb")}
     assert WITH_EXERCISES, "no chapter has a build-it exercise yet"
-    assert {p.name for p in WITH_EXERCISES} == {p.name for p in (REPO / "solutions").glob("*.ipynb")}
+    assert {p.name for p in WITH_SOLUTIONS} == {p.name for p in (REPO / "solutions").glob("*.ipynb")}
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=[p.name for p in SOURCES])
@@ -64,6 +67,13 @@ def test_learner_version_gets_nbgrader_stubs_with_the_markers_indent():
     assert "nbgrader" not in learner["cells"][0]["metadata"]
     solution = build.version(nb, "99_x.ipynb", keep_solution=True)
     assert "".join(solution["cells"][0]["source"]) == "def f(x):\n    return x + 1\ncheck(f)"  # hidden tests go too
+
+
+def test_a_questions_top_level_answer_keeps_only_the_comment_so_run_all_goes_on():
+    nb = _nb(("code", "my_answer = None\n### BEGIN SOLUTION\nmy_answer = 24.5\n### END SOLUTION\ncheck(my_answer)"))
+    learner = "".join(build.version(nb, "99_x.ipynb", keep_solution=False)["cells"][0]["source"])
+    assert learner == "my_answer = None\n# YOUR CODE HERE\ncheck(my_answer)"
+    exec(compile(learner, "cell", "exec"), {"check": lambda answer: None})  # runs: no raise at top level
 
 
 def test_solutions_badge_points_at_the_solutions_file():

@@ -74,3 +74,37 @@ def test_reconstruction_mse_check():
     x = np.zeros((1, 28, 28, 1))
     x_hat = np.full_like(x, 0.5)
     assert ex.reference_reconstruction_mse(x, x_hat) == pytest.approx(0.25)  # by hand: (0.5)² per pixel
+
+
+# ------------------------------------------------------------------ the end-of-chapter questions
+def _pca_and_images():
+    from helpers.models import autoencoder as models
+
+    x = np.random.default_rng(0).random((900, 28, 28, 1)).astype("float32")
+    return models.PCA().fit(x), x[:50]
+
+
+def test_q1_passes_round_off_and_names_the_chapters_component_count():
+    pca, x = _pca_and_images()
+    assert ex.q1_pca_every_component(pca.mse(x, 784), pca, x, 32, quiet=True).passed
+    assert ex.q1_pca_every_component(0.0, pca, x, 32, quiet=True).passed  # "zero" is the idea
+    wrong = ex.q1_pca_every_component(pca.mse(x, 32), pca, x, 32, quiet=True)
+    assert wrong.mistakes == ("chapters_components",) and f"{pca.mse(x, 784):.2e}" not in wrong.message
+    assert ex.q1_pca_every_component(None, pca, x, 32, quiet=True).status == "not attempted"
+
+
+def test_q2_accepts_sampling_noise_and_names_model_scores_and_non_aucs():
+    rng = np.random.default_rng(0)
+    from helpers.models.autoencoder import roc_curve
+
+    assert ex.q2_random_auc(roc_curve(rng.random(1000), rng.random(1000))[2], quiet=True).passed
+    assert ex.q2_random_auc(0.97, quiet=True).mistakes == ("model_scores",)
+    assert ex.q2_random_auc(12.0, quiet=True).mistakes == ("not_an_auc",)
+    assert "too small" in ex.q2_random_auc(0.3, quiet=True).message
+
+
+@pytest.mark.parametrize(("answer", "mistake"), [(32 / 784, "inverted"), (784 / 128, "bytes"), (28 / 32, "one_side")])
+def test_q3_names_each_wrong_ratio(answer, mistake):
+    assert ex.q3_compression_ratio(784 / 32, 32, quiet=True).passed
+    verdict = ex.q3_compression_ratio(answer, 32, quiet=True)
+    assert verdict.mistakes == (mistake,) and "24.5" not in verdict.message

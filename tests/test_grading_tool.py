@@ -34,8 +34,14 @@ def test_init_writes_one_assignment_per_chapter_and_the_config(tmp_path):
     names = grading.init_course(tmp_path / "course", ["03", "06_evaluating_synthetic_data"])
     assert names == ["03_autoencoders", "06_evaluating_synthetic_data"]
     for name in names:
-        assert (tmp_path / "course" / "source" / name / f"{name}.ipynb").read_bytes() == \
-            (REPO / "source" / f"{name}.ipynb").read_bytes()
+        written = _load(tmp_path / "course" / "source" / name / f"{name}.ipynb")
+        source = _load(REPO / "source" / f"{name}.ipynb")
+        # The build-it exercises reach nbgrader as the source has them; the ungraded questions as released.
+        graded = [c for c in source["cells"] if "nbgrader" in c.get("metadata", {})]
+        assert graded and graded == [c for c in written["cells"] if "nbgrader" in c.get("metadata", {})]
+        for cell, learner in zip(written["cells"], _load(REPO / "chapters" / f"{name}.ipynb")["cells"], strict=True):
+            if "nbgrader" not in cell.get("metadata", {}):
+                assert cell["source"] == learner["source"]
     config = (tmp_path / "course" / "nbgrader_config.py").read_text()
     assert f"c.CourseDirectory.root = {str(tmp_path / 'course')!r}" in config and "gradebook.db" in config
 
@@ -62,7 +68,11 @@ def test_the_solved_submission_holds_the_worked_solutions_and_the_mistake_only_o
     def code(nb):
         return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
 
-    assert code(subs["solved"]) == code(solutions)
+    # The graded build-it cells hold the worked solutions; the ungraded questions stay as handed out.
+    source, learner = _load(REPO / "source" / f"{chapter}.ipynb"), _load(REPO / "chapters" / f"{chapter}.ipynb")
+    graded = ["nbgrader" in c.get("metadata", {}) for c in source["cells"] if c["cell_type"] == "code"]
+    expected = [sol if g else lrn for sol, lrn, g in zip(code(solutions), code(learner), graded, strict=True)]
+    assert code(subs["solved"]) == expected and expected != code(solutions)  # (chapter 03 has questions)
     assert code(subs["untouched"]) == code(_load(REPO / "chapters" / f"{chapter}.ipynb"))
     changed = [(a, b) for a, b in zip(code(subs["solved"]), code(subs["one_mistake"]), strict=True) if a != b]
     assert len(changed) == 1 and "np.sqrt(" in changed[0][1]

@@ -14,6 +14,9 @@ the same files (docs/instructors.md)::
 
 * ``chapters/NN_name.ipynb``, the learner version: each solution replaced by nbgrader's stub
   (``# YOUR CODE HERE`` / ``raise NotImplementedError()``, indented like the markers), hidden tests removed.
+  A block at top level is a question's answer (the cell starts with ``my_answer = None``): it keeps only the
+  comment, so "run all" goes on and the question's check says "not attempted yet". A markdown block becomes
+  ``YOUR ANSWER HERE``, where the learner writes the reasoning.
 * ``solutions/NN_name.ipynb``, only for chapters with exercises: the chapter with every solution in place,
   the markers and hidden tests removed, its badge pointing at itself and a note at the top.
 
@@ -59,7 +62,10 @@ def transform_cell(lines: list[str], keep_solution: bool, markdown: bool = False
         if block is None and marker in MARKERS:
             block, indent = marker, line[: len(line) - len(line.lstrip())]
             if marker == "### BEGIN SOLUTION" and not keep_solution:
-                out.extend([MARKDOWN_STUB] if markdown else [indent + stub for stub in CODE_STUB])
+                # At top level (a question's answer, after its `my_answer = None` line) only the comment: a
+                # `raise` there would stop "run all"; inside a function the raise is the "not attempted" signal.
+                stub = CODE_STUB if indent else CODE_STUB[:1]
+                out.extend([MARKDOWN_STUB] if markdown else [indent + line for line in stub])
             continue
         if block is not None and marker == MARKERS[block]:
             block = None

@@ -129,6 +129,21 @@ def write_config(course: Path) -> Path:
     return config
 
 
+def questions_as_released(nb: dict, name: str = "") -> dict:
+    """The source with its ungraded questions already in their learner form (tests).
+
+    Only the build-it exercises (cells with nbgrader metadata) are graded. The end-of-chapter questions are for
+    self-study: nbgrader would turn their top-level answer into a ``raise`` that stops "run all", so they reach
+    nbgrader as the learner chapter has them, and the release stays the learner chapter."""
+    nb = copy.deepcopy(nb)
+    for index, cell in enumerate(nb["cells"]):
+        if not _nbgrader_meta(cell) and build.has_solutions({"cells": [cell]}):
+            build._set(cell, build.transform_cell(build._lines(cell), keep_solution=False,
+                                                  markdown=cell["cell_type"] == "markdown",
+                                                  where=f"source/{name} cell {index}"))
+    return nb
+
+
 def init_course(course: Path, chapters: list[str] | None = None, root: Path = REPO) -> list[str]:
     """An nbgrader course folder: ``source/<chapter>/<chapter>.ipynb`` per chapter, and its config (command line).
 
@@ -145,7 +160,8 @@ def init_course(course: Path, chapters: list[str] | None = None, root: Path = RE
     for path in picked:
         target = course / "source" / path.stem
         target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target / path.name)
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        (target / path.name).write_text(build.dumps(questions_as_released(nb, path.name)), encoding="utf-8")
     write_config(course)
     return [p.stem for p in picked]
 

@@ -6,13 +6,14 @@ loss: it names an optimiser that never applies the gradients, a loss computed ou
 summed or absolute instead of the mean squared error, a denoising input that was left out, parameters that were
 left out of the update, and a tracker that was never updated.
 ``check_reconstruction_mse(fn)`` judges the per-pixel reconstruction error the chapter compares models with.
+The end-of-chapter questions have one check each (``q1_pca_every_component`` ...), which never prints the answer.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .core import HINT, PASS, TODO, Mistake, Verdict, announce, check, hint
+from .core import HINT, PASS, TODO, Mistake, Verdict, WrongValue, announce, check, check_value, hint
 
 CONFIG = {"latent_dim": 4, "arch": "dense", "noise_std": 0.3, "seed": 0}
 LEARNING_RATE = 0.05
@@ -176,3 +177,39 @@ def train_with_yours(cls, x_train, x_val, epochs: int = 1, latent_dim: int = 32,
             fit_autoencoder(model, x_train, epochs=epochs, batch_size=batch_size)
         results[who] = float(reconstruction_mse(model, x_val))
     return results
+
+
+# ------------------------------------------------------------------ the end-of-chapter questions
+Q1, Q2, Q3 = "Q1 (PCA with every component)", "Q2 (a detector that guesses)", "Q3 (compression ratio)"
+
+
+def q1_pca_every_component(answer, pca, x_test, latent_dim: int = 32, quiet: bool = False) -> Verdict:
+    """Chapter 03, Q1: PCA's test MSE with all 784 components (round-off only); ``pca`` is the chapter's fit."""
+    wrong = [WrongValue("chapters_components", pca.mse(x_test, latent_dim),
+                        f"that is the error with the chapter's {latent_dim} components; the question asks for all "
+                        f"of them (how many pixels does an image have?).")]
+    return check_value(Q1, answer, pca.mse(x_test, 784), wrong, what="your MSE", rtol=0, atol=1e-6, quiet=quiet)
+
+
+def q2_random_auc(answer, quiet: bool = False) -> Verdict:
+    """Chapter 03, Q2: the AUC of random scores (any value within sampling noise of the truth passes)."""
+    if answer is not None and not isinstance(answer, str) and np.ndim(answer) == 0 and np.isfinite(answer):
+        if not 0.0 <= float(answer) <= 1.0:
+            return announce(hint(Q2, "an AUC is a probability, between 0 and 1: take the third value that "
+                                     "`ae.roc_curve` returns.", "not_an_auc"), quiet)
+        if float(answer) > 0.8:
+            return announce(hint(Q2, "an AUC that high means the scores separate digits from clothes; a random "
+                                     "score knows nothing about the image. Did you use the autoencoder's errors?",
+                                 "model_scores"), quiet)
+    return check_value(Q2, answer, 0.5, what="your AUC", rtol=0, atol=0.05, quiet=quiet)
+
+
+def q3_compression_ratio(answer, latent_dim: int = 32, quiet: bool = False) -> Verdict:
+    """Chapter 03, Q3: how many times fewer numbers the code stores than the image (numbers, not bytes)."""
+    pixels = 28 * 28
+    wrong = [WrongValue("inverted", latent_dim / pixels, "you divided the code by the image; the ratio asked "
+                                                         "for is image over code, a number above 1."),
+             WrongValue("bytes", pixels / (4 * latent_dim), "that counts bytes (float32 codes, uint8 pixels); the "
+                                                            "question counts numbers."),
+             WrongValue("one_side", 28 / latent_dim, "an image has 28 × 28 numbers, not 28.")]
+    return check_value(Q3, answer, pixels / latent_dim, wrong, what="your ratio", quiet=quiet)

@@ -181,3 +181,70 @@ def _matches(mistake: Mistake, case: tuple, got: np.ndarray, rtol: float, atol: 
     except Exception:  # noqa: BLE001 - a wrong version that cannot run on this case does not match
         return False
     return wrong is not None and close(got, wrong, rtol, atol)
+
+
+# ------------------------------------------------------------------ questions: one value, not a function
+@dataclass(frozen=True)
+class WrongValue:
+    """A known wrong answer to a question and the hint it earns (all chapters).
+
+    ``value`` is what the mistake gives (computed by the chapter's check, never printed); ``hint`` says what
+    to look at. ``name`` is short and stable, for the tests (one test per hint).
+    """
+
+    name: str
+    value: object
+    hint: str
+
+
+def check_value(question: str, answer, want, wrong: Sequence[WrongValue] = (), *, what: str = "your answer",
+                rtol: float = 1e-3, atol: float = 1e-6, factors: dict[float, str] | None = None,
+                quiet: bool = False) -> Verdict:
+    """Judge a question's answer (a number, a tuple, a label) against ``want`` without printing ``want`` (all chapters).
+
+    ``None`` (the answer cell's starting value) is "not attempted yet" and does not stop "run all". An answer
+    that equals a known wrong value earns that mistake's hint; any other wrong number gets a generic hint
+    from the comparison (wrong shape, NaN, a constant factor), never the expected value.
+    """
+    return announce(_judge_value(question, answer, want, wrong, what, rtol, atol, factors), quiet)
+
+
+def _same(a, b, rtol: float, atol: float) -> bool:
+    na, nb = to_numpy(a), to_numpy(b)
+    if na is not None and nb is not None:
+        return close(na, nb, rtol, atol)
+    return a == b
+
+
+def _judge_value(question, answer, want, wrong, what, rtol, atol, factors) -> Verdict:
+    if answer is None or answer is Ellipsis:
+        return Verdict(question, TODO, f"{question}: not attempted yet — replace the `None` above with your "
+                                       f"answer and re-run the cell.")
+    if _same(answer, want, rtol, atol):
+        return Verdict(question, PASS, f"{question}: pass ✓")
+    matched = tuple(w.name for w in wrong if _same(answer, w.value, rtol, atol))
+    if matched:
+        first = next(w for w in wrong if w.name == matched[0])
+        return Verdict(question, HINT, f"{question}: not yet — {first.hint}", matched)
+    got, expected = to_numpy(answer), to_numpy(want)
+    if expected is None:  # a label, a name: say only that it is not the one
+        return Verdict(question, HINT, f"{question}: not yet — {what} ({answer!r}) is not the one; re-read the question.")
+    if got is None:
+        return Verdict(question, HINT, f"{question}: not yet — {what} is a {type(answer).__name__}; the answer is a number.")
+    return Verdict(question, HINT, f"{question}: not yet — {_value_difference(got, expected, what, factors)}")
+
+
+def _value_difference(got: np.ndarray, want: np.ndarray, what: str, factors: dict[float, str] | None) -> str:
+    """A generic hint for a wrong value that gives away neither the value nor its size (a ratio would)."""
+    if got.shape != want.shape:
+        return f"{what} has {got.size} number(s); the question asks for {want.size}."
+    if not np.all(np.isfinite(got)):
+        return f"{what} contains NaN or infinity: look for a log of 0, an exp that overflows, or 0/0."
+    scale = _factor(got, want)
+    for factor, cause in (factors or {}).items():
+        if scale is not None and np.isclose(scale, factor, rtol=1e-3):
+            return f"{what} is off by a constant factor of {_pretty(factor)}: {cause}"
+    if got.size == 1:
+        side = "too large" if float(got.ravel()[0]) > float(want.ravel()[0]) else "too small"
+        return f"{what} is {side}; re-read what the question asks for."
+    return f"{what} differs from the expected numbers in {int(np.sum(~np.isclose(got, want)))} of {got.size} places."
