@@ -7,10 +7,11 @@ from helpers.models import registry
 
 
 def test_registry_lists_every_course_model_and_rejects_unknown_names():
-    assert set(registry.recipes()) == {"ae", "vae", "cvae", "dcgan", "infogan", "cgan", "ref_tfdocs_dcgan",
-                                       "ref_kerasio_cgan"}
+    assert set(registry.recipes()) == {"ae", "vae", "cvae", "dcgan", "infogan", "cgan", "flow", "cflow",
+                                       "pixel_cflow", "ref_tfdocs_dcgan", "ref_kerasio_cgan"}
     assert registry.get("cgan").conditional and not registry.get("dcgan").conditional
-    with pytest.raises(KeyError, match="unknown model 'gpt'; available: ae, cgan"):
+    assert registry.get("cflow").conditional and not registry.get("flow").conditional
+    with pytest.raises(KeyError, match="unknown model 'gpt'; available: ae, cflow, cgan"):
         registry.get("gpt")
 
 

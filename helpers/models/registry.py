@@ -26,6 +26,7 @@ from functools import partial
 import numpy as np
 
 from . import autoencoder, reference, vae
+from .flow import training as flow_training
 from .gan import training as gan_training
 
 
@@ -128,6 +129,18 @@ RECIPES = {r.name: r for r in (
     Recipe("cgan", "conditional GAN (projection D + auxiliary classifier), chapter 05", True,
            partial(gan_training.build_recipe_model, "cgan"), gan_training.fit_recipe_model,
            gan_training.generate_recipe_samples),
+    Recipe("flow", "latent flow matching: residual MLP velocity on a conv autoencoder's 32-d codes, "
+                   "20 Euler steps (chapter 07)", False,
+           partial(flow_training.build_recipe_model, "latent", False), flow_training.fit_recipe_model,
+           flow_training.generate_recipe_samples),
+    Recipe("cflow", "class-conditional latent flow matching, classifier-free guidance w = 2, 20 Euler steps "
+                    "(chapter 07)", True,
+           partial(flow_training.build_recipe_model, "latent", True), flow_training.fit_recipe_model,
+           flow_training.generate_recipe_samples),
+    Recipe("pixel_cflow", "class-conditional flow matching on pixels, tiny U-Net, guidance w = 2, 20 Euler steps "
+                          "(chapter 07)", True,
+           partial(flow_training.build_recipe_model, "pixel", True), flow_training.fit_recipe_model,
+           flow_training.generate_recipe_samples),
     Recipe("ref_tfdocs_dcgan", "reference: TensorFlow docs DCGAN tutorial (latent 100, batch 256, Adam 1e-4)",
            False, reference.build_tfdocs_dcgan, reference.fit_tfdocs_dcgan, reference.generate_tfdocs_dcgan),
     Recipe("ref_kerasio_cgan", "reference: keras.io conditional GAN example (latent 128, batch 64, Adam 3e-4)",
