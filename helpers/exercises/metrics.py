@@ -3,6 +3,8 @@
 ``check_frechet_distance(fn)`` and ``check_precision_recall(fn)`` judge the learner's functions against
 :mod:`helpers.metrics` on small fixed feature sets, naming the usual mistakes; the chapter then scores its
 contestants with the learner's functions beside the course's.
+The end-of-chapter questions have one check each (``q1_frechet_by_hand`` ...), which computes the reference
+from the chapter's objects and never prints it.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 import numpy as np
 from scipy import linalg
 
+from ..metrics import classifier_score, frechet_from_stats, memorisation
 from ..metrics import frechet_distance as course_frechet_distance
 from ..metrics import precision_recall as course_precision_recall
 from ..metrics.geometry import inside_any_ball, kth_nn_radii, nearest_neighbours, within
-from .core import Mistake, Verdict, check
+from .core import PASS, Mistake, Verdict, WrongValue, announce, check, check_value, hint, to_numpy
 
 
 # ------------------------------------------------------------------ exercise 6.1: Fréchet distance
@@ -120,3 +123,87 @@ def check_precision_recall(precision_recall, quiet: bool = False) -> Verdict:
     return check("Exercise 6.2 (precision and recall)", precision_recall, reference_precision_recall,
                  precision_recall_cases(), PR_MISTAKES, what="your (precision, recall)", rtol=1e-6, atol=1e-9,
                  quiet=quiet)
+
+
+# ------------------------------------------------------------------ the end-of-chapter questions
+Q1, Q2, Q3 = "Q1 (Fréchet distance by hand)", "Q2 (only 0s and 1s)", "Q3 (shifted copies)"
+#: Q1's two Gaussians as (mean, variance): N(0, 1) and N(2, 2²).
+Q1_GAUSSIANS = ((0.0, 1.0), (2.0, 4.0))
+
+
+def _fd_1d(m1, v1, m2, v2) -> float:
+    return frechet_from_stats([m1], [[v1]], [m2], [[v2]])
+
+
+def q1_frechet_by_hand(answer, quiet: bool = False) -> Verdict:
+    """Chapter 06, Q1: the (squared) Fréchet distance d_F² of N(0, 1) and N(2, 2²), by hand."""
+    (m1, v1), (m2, v2) = Q1_GAUSSIANS
+    want = _fd_1d(m1, v1, m2, v2)
+    wrong = [WrongValue("not_squared", np.sqrt(want),
+                        "that is the square root. The chapter's Fréchet distance is the *squared* distance d_F² of "
+                        "section 4's formula: take it as it stands."),
+             WrongValue("no_trace_term", (m1 - m2) ** 2,
+                        "that is only the mean term ‖μ₁ − μ₂‖²: the trace term tr(Σ₁ + Σ₂ − 2(Σ₁Σ₂)^½) compares the "
+                        "spreads and is not 0 here."),
+             WrongValue("std_for_variance", _fd_1d(m1, np.sqrt(v1), m2, np.sqrt(v2)),
+                        "you put the standard deviations where the formula wants Σ, the (co)variances: N(2, 2²) has "
+                        "variance 2²."),
+             WrongValue("variance_for_std", _fd_1d(m1, v1 ** 2, m2, v2 ** 2),
+                        "that is what the variances squared give: in N(2, 2²) the 2² already *is* the variance "
+                        "(the standard deviation is 2), and Σ in the formula is that variance, not its square. "
+                        "(A plus sign before the cross term 2(Σ₁Σ₂)^½ gives the same number.)"),
+             WrongValue("mean_not_squared", abs(m1 - m2) + (want - (m1 - m2) ** 2),
+                        "the mean term is the *squared* distance ‖μ₁ − μ₂‖², not the distance."),
+             WrongValue("missing_factor_2", want + np.sqrt(v1 * v2),
+                        "the cross term (Σ₁Σ₂)^½ comes with a factor of 2.")]
+    return check_value(Q1, answer, want, wrong, what="your d_F²", quiet=quiet)
+
+
+def q2_zeros_and_ones_score(answer, evaluator, x_test, y_test, quiet: bool = False) -> Verdict:
+    """Chapter 06, Q2: the classifier score of the test set's real 0s and 1s (about 2; within 0.1 of it passes).
+
+    The reference is computed here from ``evaluator.probs`` on every test image labelled 0 or 1; the prediction
+    2 passes too, and so does a subset of the 0s and 1s (the tolerance covers it).
+    """
+    got = to_numpy(answer)
+    if got is None:  # not attempted, or not a number: no need to run the evaluator
+        return check_value(Q2, answer, 2.0, what="your score", quiet=quiet)
+    value = float(got.ravel()[0]) if got.size == 1 and np.isfinite(got).all() else None
+    if value is not None and abs(value - 2.0) < 1e-3:
+        return announce(Verdict(Q2, PASS, f"{Q2}: pass ✓"), quiet)  # the prediction: two classes, used evenly
+    if value is not None and 2.5 < value <= 10.5:
+        return announce(hint(Q2, "a score that high means many classes in use: keep only the test images labelled "
+                                 "0 or 1 (`y_test <= 1`).", "all_digits"), quiet)
+    y_test = np.asarray(y_test)
+    keep = y_test <= 1
+    probs = np.asarray(evaluator.probs(np.asarray(x_test)[keep]), np.float64)
+    want = classifier_score(probs)
+    wrong = [WrongValue("log_of_score", np.log(want),
+                        "that is the mean KL divergence, the exponent: the score is exp of it."),
+             WrongValue("one_class", classifier_score(probs[y_test[keep] == 0]),
+                        "a score of about 1 means one class in use: did you keep only the 0s (or only the 1s)? "
+                        "The generator draws both.")]
+    return check_value(Q2, answer, want, wrong, what="your score", rtol=0, atol=0.1, quiet=quiet)
+
+
+def q3_shifted_copies(answer, x_train, x_test, n: int, quiet: bool = False) -> Verdict:
+    """Chapter 06, Q3: the pixel memorisation ratio of the first ``n`` training images shifted one pixel right.
+
+    The reference is ``memorisation(np.roll(x_train[:n], 1, axis=2), x_train, x_test, max_samples=n)``,
+    computed here (about a second in smoke mode, n = 100).
+    """
+    if to_numpy(answer) is None:  # not attempted, or not a number: no need to search 60,000 images
+        return check_value(Q3, answer, 1.0, what="your ratio", quiet=quiet)
+    result = memorisation(np.roll(x_train[:n], 1, axis=2), x_train, x_test, max_samples=n)
+    want = result["memorisation_ratio"]
+    wrong = [WrongValue("exact_copies", 0.0,
+                        "a ratio of 0 is what exact copies score: did np.roll move the pixels (axis 2) or only the "
+                        "order of the images (axis 0)? And report `memorisation_ratio`, not `copy_rate`."),
+             WrongValue("copy_rate", result["copy_rate"],
+                        "that is the near-copy rate (`copy_rate`); the question asks for `memorisation_ratio`."),
+             WrongValue("median_distance", result["nn_distance_samples"],
+                        "that is the samples' median distance to the training set; the ratio divides it by the "
+                        "held-out images' median distance."),
+             WrongValue("inverted", 1.0 / want if want else float("inf"),
+                        "you divided the held-out distance by the samples'; the ratio is samples over held-out.")]
+    return check_value(Q3, answer, want, wrong, what="your ratio", rtol=0.01, quiet=quiet)

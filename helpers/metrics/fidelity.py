@@ -62,7 +62,7 @@ def classifier_score(probs, eps: float = 1e-12) -> float:
 
     High when each sample is classified confidently *and* classes are used
     evenly; 1 is the minimum, the number of classes (10) the maximum.
-    Chapter 06 §5 and exercise 2.
+    Chapter 06 §5 and Q2.
     """
     p = np.asarray(probs, np.float64)
     if p.ndim != 2 or p.shape[0] == 0:

@@ -22,7 +22,7 @@ def frechet_from_stats(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
     r"""Fréchet distance between two Gaussians:
     :math:`\lVert\mu_1-\mu_2\rVert^2 + \operatorname{tr}(\Sigma_1+\Sigma_2-2(\Sigma_1\Sigma_2)^{1/2})`.
 
-    Chapter 06, exercise 1 (a closed form to check by hand).
+    Chapter 06, Q1 (a closed form to check by hand).
     """
     from scipy import linalg
 

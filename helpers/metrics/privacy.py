@@ -21,7 +21,7 @@ def memorisation(x_samples, x_train, x_heldout, max_samples: int | None = 2000, 
     (about 0.01 when nothing is copied). ``pairs`` lists the closest
     ``(sample_index, train_index, distance)`` for display. Pass
     ``heldout_distances`` from an earlier call to skip recomputing them.
-    Chapter 06 §7 and exercise 3; chapter 05 §6 via ``evaluate_samples``.
+    Chapter 06 §7 and Q3; chapter 05 §6 via ``evaluate_samples``.
     """
     xs = as_images(x_samples, name="x_samples")[..., 0]
     xt = as_images(x_train, name="x_train")[..., 0]
