@@ -4,6 +4,8 @@
 :mod:`helpers.models.gan.losses` (including logits of ±100, where a naive ``log(sigmoid(l))`` breaks).
 ``check_train_step(cls)`` builds the learner's ``DCGAN`` subclass and the course's from the same weights, takes one
 step on the same batch and compares both players' weights and the reported losses.
+The end-of-chapter questions have one check each (``q1_broken_generator_shape`` ... ``q6_code_information_bound``):
+each computes its reference from the chapter's objects it is given and never prints it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..models.gan import losses as L
-from .core import HINT, PASS, TODO, Mistake, Verdict, announce, check, hint
+from .core import HINT, PASS, TODO, Mistake, Verdict, WrongValue, announce, check, check_value, hint, to_numpy
 
 
 # ------------------------------------------------------------------ exercise 5.1: the losses
@@ -182,3 +184,239 @@ def train_with_yours(cls, x_train, steps: int = 200, n_eval: int = 1000, seed: i
         out[who] = {"frechet_distance": scores["frechet_distance"], "baseline": scores["frechet_distance_real"]}
         out["samples"][who] = samples[:20]
     return out
+
+
+# ------------------------------------------------------------------ the end-of-chapter questions
+Q1, Q2, Q3 = "Q1 (shapes in the broken listing)", "Q2 (the optimal discriminator)", "Q3 (label smoothing)"
+Q4, Q5, Q6 = "Q4 (a remedy, measured twice)", "Q5 (a class the generator gets wrong)", "Q6 (code information)"
+IMG_SHAPE = (28, 28, 1)
+
+
+def q1_broken_generator_shape(answer, batch: int = 16, quiet: bool = False) -> Verdict:
+    """Chapter 05, Q1: the shape the broken listing's ``Generator.call`` returns for ``batch`` noise vectors."""
+    reshaped = np.zeros((batch, *IMG_SHAPE), "float32")       # Reshape(img_shape): the batch axis stays in front
+    want = tuple(np.expand_dims(reshaped, axis=0).shape)         # then call() applies tf.expand_dims(img, axis=0)
+    wrong = [WrongValue("reshape_only", (batch, *IMG_SHAPE), "that is what `Reshape(img_shape)` returns; `call()` "
+                                                              "then applies `tf.expand_dims(img, axis=0)` to it."),
+             WrongValue("axis_at_end", (batch, *IMG_SHAPE, 1), "`axis=0` inserts the new axis at position 0, in "
+                                                                "front, not at the end."),
+             WrongValue("batch_replaced", (1, *IMG_SHAPE), "`expand_dims` *adds* an axis of length 1; the batch "
+                                                           "axis is still there."),
+             WrongValue("dense_output", (batch, int(np.prod(IMG_SHAPE))), "that is the last `Dense` layer's output; "
+                                                                          "`Reshape(img_shape)` and `call()` come "
+                                                                          "after it."),
+             WrongValue("one_image", IMG_SHAPE, "`img_shape` is the shape of one image; Keras layers keep the batch "
+                                                "axis in front of it.")]
+    return check_value(Q1, answer, want, wrong, what="your shape", rtol=0, atol=0, quiet=quiet)
+
+
+def q2_perfect_generator(answer, quiet: bool = False) -> Verdict:
+    """Chapter 05, Q2: ``(D*(x), V(D*, G))`` when ``p_g = p_data``, natural logs (two numbers)."""
+    if answer is None or answer is Ellipsis or (isinstance(answer, (tuple, list)) and all(a is None for a in answer)):
+        return check_value(Q2, None, 0.0, quiet=quiet)  # "not attempted yet"
+    got = to_numpy(answer)
+    if got is None or got.shape != (2,):
+        return announce(hint(Q2, "give two numbers, `(D*(x), V(D*, G))`, as a tuple.", "not_two_numbers"), quiet)
+    d_star = 0.5                                              # p / (p + p), whatever p is
+    value = float(np.log(d_star) + np.log(1 - d_star))        # E_data[log D*] + E_g[log(1 − D*)], each density sums to 1
+    if not np.isclose(got[0], d_star, rtol=1e-3, atol=1e-6):
+        wrong_d = [WrongValue("certain", 1.0, "D*(x) = 1 calls every image real; when p_g = p_data nothing tells a "
+                                               "real image from a fake: put p_g = p_data into "
+                                               "D*(x) = p_data/(p_data + p_g)."),
+                   WrongValue("log_d", float(np.log(d_star)), "that is log D*(x); the first number is D*(x) itself, "
+                                                              "a probability.")]
+        return check_value(Q2, float(got[0]), d_star, wrong_d, what="your D*(x)", quiet=quiet)
+    wrong_v = [WrongValue("no_constant", 0.0, "the JSD term vanishes at p_g = p_data, but V has more than that term: "
+                                              "evaluate E[log D*(x)] + E[log(1 − D*(G(z)))] with your D*."),
+               WrongValue("one_term", float(np.log(d_star)), "V has two expectations, over real images and over "
+                                                             "fakes: each contributes its log; add both."),
+               WrongValue("sign", -value, "a log of a probability is negative: V(D*, G) is a sum of two of them."),
+               WrongValue("bits", float(2 * np.log2(d_star)), "that uses log base 2; the chapter's logs are natural "
+                                                             "logs.")]
+    return check_value(Q2, float(got[1]), value, wrong_v, what="your V(D*, G)", quiet=quiet)
+
+
+def reference_d_star(p_data, p_g, smoothing=0.0):
+    """The best discriminator under one-sided label smoothing: real target ``t = 1 − smoothing`` (chapter 05, Q3).
+
+    Maximising ``p_data·[t log d + (1 − t) log(1 − d)] + p_g·log(1 − d)`` over ``d`` gives ``t·p_data/(p_data + p_g)``.
+    """
+    p, q = np.asarray(p_data, np.float64), np.asarray(p_g, np.float64)
+    return (1.0 - smoothing) * p / (p + q)
+
+
+def _d(a, b):  # the maximiser of a·log d + b·log(1 − d)
+    return a / (a + b)
+
+
+D_STAR_MISTAKES = (
+    Mistake("unsmoothed", lambda p, q, s: _d(p, q),
+            "your D* ignores the smoothing: with the real target t = 1 − smoothing, the real images' term is "
+            "t·log D + (1 − t)·log(1 − D)."),
+    Mistake("target_is_smoothing", lambda p, q, s: s * p / (p + q),
+            "you used the smoothing itself as the real target; the target is 1 − smoothing."),
+    Mistake("dropped_real_term", lambda p, q, s: _d((1 - s) * p, q),
+            "you dropped the (1 − t)·log(1 − D) part of the real images' term: with a soft target, real images also "
+            "pull D towards 'fake', with weight 1 − t."),
+    Mistake("keras_target", lambda p, q, s: (1 - s / 2) * p / (p + q),
+            "you gave real images the target 1 − smoothing/2: that is keras' convention "
+            "(`BinaryCrossentropy(label_smoothing=s)` maps a target y to y(1 − s) + s/2); the course's "
+            "`gan.discriminator_loss` gives them 1 − smoothing."),
+    Mistake("two_sided", lambda p, q, s: _d((1 - s) * p + s * q, s * p + (1 - s) * q),
+            "you smoothed the fakes' target too (to the smoothing instead of 0); one-sided smoothing softens only the "
+            "real target."),
+    Mistake("keras_two_sided", lambda p, q, s: _d((1 - s / 2) * p + s / 2 * q, s / 2 * p + (1 - s / 2) * q),
+            "that is keras' `BinaryCrossentropy(label_smoothing=s)` applied to both batches (reals 1 − s/2, fakes "
+            "s/2); the course's one-sided smoothing gives reals 1 − smoothing and leaves the fakes at 0."),
+)
+
+
+def d_star_cases(seed: int = 5) -> list[tuple]:
+    """``(p_data, p_g, smoothing)`` cases: random densities with smoothing 0.1, equal densities, no and 0.25 (tests)."""
+    rng = np.random.default_rng(seed)
+    p, q = rng.uniform(0.05, 2.0, (2, 6))
+    return [(p, q, 0.1), (np.ones(3), np.ones(3), 0.1), (q, p, 0.0), (p, q, 0.25)]
+
+
+def q3_smoothed_d_star(fn, quiet: bool = False) -> Verdict:
+    """Chapter 05, Q3: is ``fn(p_data, p_g, smoothing)`` the optimal discriminator under one-sided label smoothing?"""
+    return check(Q3, fn, reference_d_star, d_star_cases(), D_STAR_MISTAKES, what="your D*", rtol=1e-5, atol=1e-7,
+                 quiet=quiet)
+
+
+def smoothed_optimum(loss_fn, smoothing: float) -> float:
+    """D = σ(l) at the logit ``l`` minimising ``loss_fn(l, l, label_smoothing=smoothing)`` (chapter 05, Q3).
+
+    One logit for real and fake images alike: the best discriminator when ``p_g = p_data``.
+    """
+    from scipy.optimize import minimize_scalar
+
+    def loss(logit):
+        x = np.float64([logit])  # float64: the loss is flat near its minimum
+        return float(loss_fn(x, x, label_smoothing=smoothing))
+
+    best = minimize_scalar(loss, bounds=(-10.0, 10.0), method="bounded", options={"xatol": 1e-5}).x
+    return float(1 / (1 + np.exp(-best)))
+
+
+def _run_settings(entry) -> dict | None:
+    """The settings of one ``demo(...)`` result ``(model, run, row)`` that decide its training, or ``None``."""
+    try:
+        model, run, row = entry
+        config = {k: v for k, v in model.get_config().items() if k not in ("name", "trainable", "dtype")}
+        return {**config, **(model.get_compile_config() or {}), "batches": int(run.batches),
+                "frechet_ratio": float(row["frechet_ratio"])}
+    except Exception:  # noqa: BLE001 - anything that is not a demo(...) result
+        return None
+
+
+def q4_smoothing_two_seeds(answer, my_runs, runs, quiet: bool = False) -> Verdict:
+    """Chapter 05, Q4: ``(seed-0, seed-1)`` differences in Fréchet ratio, label smoothing 0.2 minus the baseline.
+
+    ``runs`` are section 5's (seed 0); ``my_runs`` the learner's ``{"baseline": demo(...), "smoothing 0.2": demo(...)}``
+    with ``seed=1``. The check reads the runs' settings and scores, and trains nothing.
+    """
+    names = ("baseline", "smoothing 0.2")
+    if answer is None or answer is Ellipsis:
+        return check_value(Q4, None, 0.0, quiet=quiet)
+    mine = {n: _run_settings(my_runs.get(n)) for n in names} if isinstance(my_runs, dict) else {}
+    if any(mine.get(n) is None for n in names):
+        return announce(hint(Q4, "keep your two seed-1 results in `my_runs`, as "
+                                 "`{\"baseline\": demo(...), \"smoothing 0.2\": demo(...)}`, so the check can read "
+                                 "their settings.", "no_runs"), quiet)
+    ours = {n: _run_settings(runs[n]) for n in names}
+    for n in names:
+        if mine[n]["seed"] != 1:
+            return announce(hint(Q4, f"your {n!r} run was trained with seed {mine[n]['seed']}: pass `seed=1` to "
+                                     f"`demo`.", "seed"), quiet)
+    if mine["smoothing 0.2"]["label_smoothing"] != ours["smoothing 0.2"]["label_smoothing"]:
+        return announce(hint(Q4, f"your 'smoothing 0.2' run has label_smoothing = "
+                                 f"{mine['smoothing 0.2']['label_smoothing']:g}: `demo`'s first argument is only a "
+                                 f"name; pass the setting as section 5 does.", "no_smoothing"), quiet)
+    for n in names:
+        differ = sorted(k for k in ours[n] if k not in ("seed", "frechet_ratio") and mine[n].get(k) != ours[n][k])
+        if differ:
+            return announce(hint(Q4, f"your {n!r} run differs from section 5's in more than the seed "
+                                     f"({', '.join(differ)}): change only the seed.", "other_settings"), quiet)
+    d0 = ours["smoothing 0.2"]["frechet_ratio"] - ours["baseline"]["frechet_ratio"]
+    d1 = mine["smoothing 0.2"]["frechet_ratio"] - mine["baseline"]["frechet_ratio"]
+    wrong = [WrongValue("inverted", (-d0, -d1), "you subtracted the wrong way round: smoothing minus baseline (a "
+                                                "negative difference then means smoothing helped)."),
+             WrongValue("seed_order", (d1, d0), "first seed 0's difference (section 5's `runs`), then seed 1's "
+                                                "(your `my_runs`)."),
+             WrongValue("seed0_twice", (d0, d0), "both numbers are seed 0's difference: the second comes from your "
+                                                 "seed-1 runs."),
+             WrongValue("frechet_not_ratio",
+                        tuple(r["smoothing 0.2"][2]["frechet"] - r["baseline"][2]["frechet"] for r in (runs, my_runs)),
+                        "you subtracted Fréchet distances; the question compares `frechet_ratio` (the distance "
+                        "divided by the real-vs-real baseline).")]
+    return check_value(Q4, answer, (d0, d1), wrong, what="your differences", rtol=1e-2, atol=1e-2, quiet=quiet)
+
+
+def q5_least_faithful_class(answer, cgan_scores, quiet: bool = False) -> Verdict:
+    """Chapter 05, Q5: the requested digit the conditional GAN draws least faithfully (any of a tie passes)."""
+    per_class = {int(k): float(v) for k, v in cgan_scores["label_fidelity_per_class"].items()}
+    if answer is None or answer is Ellipsis:
+        return check_value(Q5, None, 0, quiet=quiet)
+    lowest = min(per_class.values())
+    worst = {c for c, v in per_class.items() if np.isclose(v, lowest, rtol=0, atol=1e-12)}
+    best = {c for c, v in per_class.items() if np.isclose(v, max(per_class.values()), rtol=0, atol=1e-12)}
+    if isinstance(answer, (bool, np.bool_)):
+        digit = None
+    elif isinstance(answer, (int, np.integer)):
+        digit = int(answer)
+    elif isinstance(answer, (float, np.floating)) and float(answer).is_integer():
+        digit = int(answer)
+    elif isinstance(answer, str) and answer.strip().isdigit():
+        digit = int(answer.strip())
+    else:
+        digit = None
+    if digit is None:
+        if isinstance(answer, (float, np.floating)) and 0.0 <= float(answer) <= 1.0:
+            return announce(hint(Q5, "that is a share (a label fidelity), not a digit: answer with the dictionary's "
+                                     "key.", "a_share"), quiet)
+        return announce(hint(Q5, f"your answer is a {type(answer).__name__}; the answer is one digit, 0-9.",
+                             "not_a_digit"), quiet)
+    if digit not in per_class:
+        return announce(hint(Q5, f"{digit} is not one of the requested digits (the dictionary's keys).",
+                             "not_a_class"), quiet)
+    if digit in worst:
+        return announce(Verdict(Q5, PASS, f"{Q5}: pass ✓"), quiet)
+    if digit == min(per_class):
+        return announce(hint(Q5, "`min` of a dictionary compares its keys (the digits), not their values: look for "
+                                 "the digit whose fidelity is smallest.", "min_of_keys"), quiet)
+    if digit in best:
+        return announce(hint(Q5, "that is the digit the generator draws *most* faithfully; the question asks for the "
+                                 "least.", "best_class"), quiet)
+    return announce(hint(Q5, f"digit {digit} is not the least faithful one: compare the fidelities of all ten "
+                             f"requested digits.", "other_class"), quiet)
+
+
+def _code_cross_entropies(infogan, n: int, seed: int) -> np.ndarray:
+    import keras
+
+    codes = np.arange(n) % infogan.num_codes
+    _, code_logits = infogan.discriminator(infogan.generate(n, seed=seed, labels=codes), training=False)
+    per_sample = keras.losses.sparse_categorical_crossentropy(codes, code_logits, from_logits=True)
+    return np.asarray(keras.ops.convert_to_numpy(per_sample), np.float64)
+
+
+def q6_code_information_bound(answer, infogan, n: int = 1000, seed: int = 5, quiet: bool = False) -> Verdict:
+    """Chapter 05, Q6: InfoGAN's lower bound ln 10 − E[−log Q(c | G(z, c))] on I(c; G(z, c)), in nats.
+
+    The check draws its own ``n`` samples; an answer from other noise passes within four standard errors.
+    """
+    if answer is None or answer is Ellipsis:
+        return check_value(Q6, None, 0.0, quiet=quiet)
+    ce = _code_cross_entropies(infogan, n, seed)
+    entropy = float(np.log(infogan.num_codes))
+    bound = entropy - float(ce.mean())
+    tolerance = max(4 * float(ce.std()) / np.sqrt(n), 1e-3)
+    wrong = [WrongValue("cross_entropy", float(ce.mean()), "that is Q's mean cross-entropy E[−log Q(c | x)]; the "
+                                                           "bound is H(c) minus it."),
+             WrongValue("sign", -bound, "you subtracted the wrong way round: H(c) minus the cross-entropy."),
+             WrongValue("bits", bound / np.log(2), "that is in bits; the question asks for nats (natural logs "
+                                                    "throughout)."),
+             WrongValue("max_possible", entropy, "that is H(c), the largest value the bound can reach (a Q that is "
+                                                 "always right and certain); compute it for the trained model.")]
+    return check_value(Q6, answer, bound, wrong, what="your bound", rtol=0, atol=tolerance, quiet=quiet)
