@@ -72,7 +72,7 @@ def class_mean_std(x, y, num_classes: int = 10) -> tuple[np.ndarray, np.ndarray]
 def pixel_stats(x) -> dict:
     """Summary numbers of the pixels (in [0, 1]) and of the ink per image.
 
-    Chapter 01 §4, §7 and exercise 1.
+    Chapter 01 §4 and §7.
     """
     x = _flat(np.asarray(x))
     scale = 255.0 if x.dtype == np.uint8 else 1.0  # uint8 stays uint8: no float copy of 60,000 images
@@ -196,7 +196,7 @@ def measure_throughput(ds, batches: int | None = None, epochs: int = 2, step_sec
 
     ``step_seconds`` simulates the training step that would consume each batch
     (so prefetching has something to overlap with).
-    Chapter 01 §6 (through :func:`pipeline_throughput`) and exercise 3.
+    Chapter 01 §6 (through :func:`pipeline_throughput`) and Q3 (the timing after its check).
     """
     times, counts = [], []
     for _ in range(epochs):
@@ -221,7 +221,7 @@ def build_pipeline(x_uint8, y, batch_size: int = 128, cache: bool = True, shuffl
 
     The per-image ``map`` stands for the decoding work of a real dataset (JPEG,
     resize); caching *after* it means it runs once instead of every epoch.
-    Chapter 01 §6 (through :func:`pipeline_throughput`) and exercise 3.
+    Chapter 01 §6 (through :func:`pipeline_throughput`) and Q3 (the order it is timed against).
     """
     import tensorflow as tf
 

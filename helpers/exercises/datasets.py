@@ -5,13 +5,16 @@ is random, so there is no single right answer): every group on one side only, ab
 different split for another seed, the same for the same seed. ``check_nearest_rms(fn)`` judges
 ``nearest_rms(x_train, x_query) -> distances`` against a brute-force reference on uint8 images, naming the
 classic uint8 wrap-around among other mistakes.
+
+The end-of-chapter questions have one check each (``q1_background_fraction``, ``q2_selection_bias``,
+``q3_cache_before_map``): each computes its reference from the chapter's objects and never prints it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .core import PASS, TODO, Mistake, Verdict, announce, check, hint, to_numpy
+from .core import PASS, TODO, Mistake, Verdict, WrongValue, announce, check, check_value, hint, to_numpy
 
 EX_1_1 = "Exercise 1.1 (split by group)"
 
@@ -143,4 +146,162 @@ def check_nearest_rms(nearest_rms, quiet: bool = False) -> Verdict:
                  quiet=quiet)
 
 
-__all__ = ["check_group_split", "check_nearest_rms", "reference_group_split", "reference_nearest_rms", "to_numpy"]
+
+
+# ------------------------------------------------------------------ the end-of-chapter questions
+Q1 = "Q1 (background pixels)"
+Q2 = "Q2 (choosing on the test set)"
+Q3 = "Q3 (cache before map)"
+
+
+def q1_background_fraction(answer, fx_test, fx_train=None, x_test=None, quiet: bool = False) -> Verdict:
+    """Chapter 01, Q1: the fraction of Fashion-MNIST test pixels that are exactly 0.
+
+    ``fx_train`` and ``x_test`` (MNIST's test images) only name two mistakes: the wrong split, the wrong dataset.
+    """
+    zeros = np.asarray(fx_test) == 0
+    want = float(zeros.mean())
+    wrong = [WrongValue("percent", 100 * want, "that is a percentage; the question asks for a fraction between 0 and 1."),
+             WrongValue("nonzero", 1 - want, "you measured the pixels that are *not* background (ink): compare "
+                                            "with 0 and take the share of True."),
+             WrongValue("count", float(zeros.sum()), "that is the number of background pixels; divide by the number "
+                                                     "of pixels (or take the mean of the mask).")]
+    if fx_train is not None:
+        wrong.append(WrongValue("train_split", float((np.asarray(fx_train) == 0).mean()),
+                                "that is the *training* images' fraction; the question asks about the test images."))
+    if x_test is not None:
+        wrong.append(WrongValue("mnist", float((np.asarray(x_test) == 0).mean()),
+                                "that is MNIST's fraction; the question is about Fashion-MNIST (`fx_test`)."))
+    return check_value(Q1, answer, want, wrong, what="your fraction", rtol=0, atol=1e-6, quiet=quiet)
+
+
+def _accuracy(x_train, y_train, rows, x_test, y_test, test_rows) -> float:
+    from ..data_quality import knn_predict
+
+    rows = np.asarray(rows)
+    return float((knn_predict(x_train[rows], y_train[rows], x_test[test_rows]) == y_test[test_rows]).mean())
+
+
+def q2_selection_bias(selected, fresh, subsets, x_train, y_train, x_test, y_test, n: int = 1000,
+                      quiet: bool = False) -> Verdict:
+    """Chapter 01, Q2: the best of ``subsets`` (1-NN) chosen on test images ``0..n-1``; its accuracy there
+    (``selected``) and on the next ``n`` test images (``fresh``)."""
+    if selected is None or fresh is None:
+        return check_value(Q2, None, 0.0, quiet=quiet)
+    choose, report = slice(0, n), slice(n, 2 * n)
+    scores = [_accuracy(x_train, y_train, rows, x_test, y_test, choose) for rows in subsets]
+    best = subsets[int(np.argmax(scores))]
+    best_fresh = _accuracy(x_train, y_train, best, x_test, y_test, report)
+    want, atol = (max(scores), best_fresh), 1.01 / n  # one image of n either way: another 1-NN's ties
+    how = dict(what="your pair (selected, fresh)", rtol=0, atol=atol, quiet=quiet,
+               factors={100.0: "accuracies are fractions between 0 and 1 here, not percentages."})
+    answer = (selected, fresh)
+    numbers = to_numpy(answer)
+    if numbers is not None and numbers.shape == (2,) and np.allclose(numbers, want, rtol=0, atol=atol):
+        return check_value(Q2, answer, want, **how)  # a pass: the wrong answers below need not be computed
+    wrong = [WrongValue("swapped", (best_fresh, max(scores)),
+                        "your two numbers are swapped: `my_selected` is the score you chose with, `my_fresh` "
+                        "the one on test images that played no part in choosing."),
+             WrongValue("mean_of_subsets", (float(np.mean(scores)), best_fresh),
+                        "your first number is the average over the 10 subsets; the selected score is the score of "
+                        "the subset you picked, i.e. the best one."),
+             WrongValue("fresh_on_same_images", (max(scores), max(scores)),
+                        f"your second number was measured on the same test images you chose with; measure the "
+                        f"chosen subset on the next {n:,} test images."),
+             WrongValue("rest_of_test_set",
+                        (max(scores), _accuracy(x_train, y_train, best, x_test, y_test, slice(n, None))),
+                        f"you measured on all the remaining test images; the question reports on the next {n:,} "
+                        f"(test images {n:,} to {2 * n - 1:,}) only, as many as were used for choosing.")]
+    return check_value(Q2, answer, want, wrong, **how)
+
+
+def _steps(ds) -> list[str]:
+    """The pipeline's steps from the source to the end: ``["tensorslice", "cache", "map", "batch"]``."""
+    steps = []
+    while ds is not None:
+        name = type(ds).__name__.strip("_").lower().removesuffix("dataset").removesuffix("v2")
+        steps.append("map" if name in ("map", "parallelmap") else name)
+        ds = getattr(ds, "_input_dataset", None)
+    return steps[::-1]
+
+
+def _cache_before_map_cases() -> tuple[np.ndarray, np.ndarray, int]:
+    rng = np.random.default_rng(13)
+    return rng.integers(0, 256, (10, 28, 28), dtype=np.uint8), rng.integers(0, 10, 10).astype(np.uint8), 4
+
+
+def q3_cache_before_map(cached_before_map, quiet: bool = False) -> Verdict:
+    """Chapter 01, Q3: ``cached_before_map(x_uint8, y, batch_size)``, the chapter's pipeline without shuffle and
+    prefetch, with ``cache()`` on the raw images *before* the per-image ``map`` (judged on its steps and batches)."""
+    return announce(_judge_cache_before_map(cached_before_map), quiet)
+
+
+def _judge_cache_before_map(fn) -> Verdict:
+    import tensorflow as tf
+
+    if not callable(fn):
+        return Verdict(Q3, TODO, f"{Q3}: not attempted yet — define cached_before_map above and run its cell.")
+    x, y, batch_size = _cache_before_map_cases()
+    try:
+        ds = fn(x, y, batch_size)
+    except NotImplementedError:
+        return Verdict(Q3, TODO, f"{Q3}: not attempted yet — replace the `raise NotImplementedError()` with your "
+                                 f"code, then re-run.")
+    except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything; say which
+        return hint(Q3, f"your function raised {exc.__class__.__name__}: {str(exc).splitlines()[0][:200]}", "raised")
+    if ds is None:
+        return Verdict(Q3, TODO, f"{Q3}: not attempted yet — your function returns None.")
+    if not isinstance(ds, tf.data.Dataset):
+        return hint(Q3, f"return the tf.data.Dataset itself, not a {type(ds).__name__}: the timing iterates "
+                        f"over it, epoch after epoch.", "not_a_dataset")
+    steps = _steps(ds)
+    if "cache" not in steps:
+        return hint(Q3, "your pipeline has no `cache()`: the question is about where it goes.", "no_cache")
+    if "map" not in steps:
+        return hint(Q3, "your pipeline has no `map`: the per-image decoding (uint8 → float in [0, 1]) is the step "
+                        "whose place relative to `cache()` the question is about.", "no_map")
+    if steps.index("map") < steps.index("cache"):
+        return hint(Q3, "your `cache()` comes after the `map`, as in the chapter's pipeline: the question asks for "
+                        "the other order, caching the raw uint8 images so the map runs every epoch.",
+                    "cache_after_map")
+    if "shuffle" in steps or "prefetch" in steps:
+        extra = "shuffle" if "shuffle" in steps else "prefetch"
+        return hint(Q3, f"leave out `{extra}`: the pipeline it is timed against has neither shuffle nor prefetch, "
+                        f"so the order of cache and map is the only difference.", "extra_step")
+    try:
+        first = [(np.asarray(bx), np.asarray(by)) for bx, by in ds]
+    except Exception as exc:  # noqa: BLE001 - a map that fails on the data, elements that are not pairs
+        return hint(Q3, f"iterating over your dataset raised {exc.__class__.__name__}: each element should be "
+                        f"a batch of (images, labels), the map turning each (a, b) into (decoded image, b).",
+                    "not_pairs")
+    shape = first[0][0].shape if first else ()
+    if len(shape) == 3 and shape[1:] == (28, 28):
+        return hint(Q3, "your images have no channel axis: the decoding adds one (`[..., None]`), so a batch has "
+                        "shape (batch, 28, 28, 1).", "no_channel")
+    if len(shape) < 4:
+        return hint(Q3, "your dataset yields single images: `batch(batch_size)` after the map, as in the chapter's "
+                        "pipeline.", "not_batched")
+    sizes = [len(bx) for bx, _ in first]
+    want_sizes = [min(batch_size, len(x) - i) for i in range(0, len(x), batch_size)]
+    if sizes != want_sizes:
+        return hint(Q3, f"your batches hold {sizes} images; use the `batch_size` argument.", "batch_size")
+    images = np.concatenate([bx for bx, _ in first])
+    labels = np.concatenate([by for _, by in first])
+    if images.shape[1:] != (28, 28, 1):
+        return hint(Q3, f"your images have shape {images.shape[1:]}, the chapter's pipeline gives (28, 28, 1).",
+                    "wrong_shape")
+    if images.dtype != np.float32:
+        return hint(Q3, f"your images are {images.dtype}; the map decodes them to float32 "
+                        f"(`tf.cast(a, tf.float32)`).", "not_float")
+    if images.max() > 1.0 + 1e-6:
+        return hint(Q3, "your pixels go up to 255: the decoding scales them to [0, 1] (divide by 255).", "not_scaled")
+    want = x.astype(np.float32)[..., None] / 255.0
+    if not np.array_equal(labels.astype(np.int64), y.astype(np.int64)) or not np.allclose(images, want, atol=1e-6):
+        return hint(Q3, "your images or labels differ from the chapter's pipeline (same images, same order, "
+                        "pixel / 255): compare with `Q.build_pipeline(..., shuffle=False, prefetch=False)`.",
+                    "different_values")
+    return Verdict(Q3, PASS, f"{Q3}: pass ✓")
+
+
+__all__ = ["check_group_split", "check_nearest_rms", "q1_background_fraction", "q2_selection_bias",
+           "q3_cache_before_map", "reference_group_split", "reference_nearest_rms", "to_numpy"]
