@@ -97,9 +97,9 @@ def version(nb: dict, name: str, keep_solution: bool) -> dict:
     if keep_solution and nb["cells"] and nb["cells"][0]["cell_type"] == "markdown":
         first = nb["cells"][0]
         text = "".join(first["source"]).replace(f"/{CHAPTERS}/{name}", f"/{SOLUTIONS}/{name}")
-        note = (f"> **Worked solutions.** This is the chapter with every build-it exercise solved. Try them first "
-                f"in the learner version, [`{CHAPTERS}/{name}`](../{CHAPTERS}/{name}); the checks there tell you "
-                f"what is wrong without giving the answer away.\n\n")
+        note = (f"> **Worked solutions.** This is the chapter with every exercise solved and every question "
+                f"answered. Try them first in the learner version, [`{CHAPTERS}/{name}`](../{CHAPTERS}/{name}); "
+                f"the checks there tell you what is wrong without giving the answer away.\n\n")
         title_at = text.find("\n# ")
         text = text[: title_at + 1] + note + text[title_at + 1:] if title_at >= 0 else note + text
         _set(first, text.split("\n"))

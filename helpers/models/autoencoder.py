@@ -249,7 +249,7 @@ def anomaly_scores(model, x, batch_size: int = 1000) -> np.ndarray:
 
 
 def roc_curve(scores_normal, scores_anomalous):
-    """ROC of the rule "anomalous if score > t" over all thresholds t (chapter 03 §5 and exercise 2).
+    """ROC of the rule "anomalous if score > t" over all thresholds t (chapter 03 §5 and Q2).
 
     Returns ``(false_positive_rate, true_positive_rate, auc)``; AUC is the
     probability that a random anomaly scores higher than a random normal
