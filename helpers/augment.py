@@ -261,7 +261,7 @@ class RandomErase(_RandomLayer):
 
     Each side is drawn uniformly in ``[0, max_size]`` times the image side, so the
     network cannot rely on any single stroke (Zhong et al., 2020, "Random Erasing").
-    Chapter 02 §2-§3 and exercise 1.
+    Chapter 02 §2-§3 (Q1's worked answer builds the same mask and inverts the patch instead).
     """
 
     def __init__(self, max_size: float = 0.2, rate: float = 0.5, fill_value: float = 0.0,

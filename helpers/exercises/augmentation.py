@@ -5,13 +5,15 @@ it is random, so there is no single right output: the identity at inference, eve
 of its input by at most ``max_shift`` pixels (not a flip, not a rotation), one shift per image, new shifts on every
 call, the same ones for the same seed, and it runs inside a compiled graph. ``check_mixup(fn)`` compares
 ``mixup(x1, y1, x2, y2, lam)`` with the formula.
+The end-of-chapter questions have one check each (``q1_random_invert_patch`` ...), which never prints the answer:
+Q1 judges a ``RandomInvertPatch`` layer by its properties, as 2.1 does, and Q2 the angle read off the rotation probe.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .core import PASS, TODO, Mistake, Verdict, announce, check, hint
+from .core import HINT, PASS, TODO, Mistake, Verdict, WrongValue, announce, check, check_value, hint, to_numpy
 
 EX_2_1 = "Exercise 2.1 (RandomShift layer)"
 MAX_SHIFT = 2
@@ -160,4 +162,175 @@ def check_mixup(mixup, quiet: bool = False) -> Verdict:
                  what="your (mixed image, soft label)", rtol=1e-5, atol=1e-6, quiet=quiet)
 
 
-__all__ = ["PASS", "check_mixup", "check_random_shift", "find_shift", "reference_mixup", "shifted"]
+# ------------------------------------------------------------------ the end-of-chapter questions
+Q1, Q2 = "Q1 (RandomInvertPatch layer)", "Q2 (a rotation that hurts)"
+PATCH_STRENGTHS = (1.0, 0.6)  # k = 8 and k = 4 (0.6 · 8 = 4.8: rounding instead of flooring gives 5)
+
+
+def _ink_images(seed: int = 21) -> np.ndarray:
+    """16 images of background 0 and ink in [0.7, 1], float32 (16, 28, 28, 1): no pixel equals its own 1 − x."""
+    rng = np.random.default_rng(seed)
+    x = np.zeros((16, 28, 28, 1), "float32")
+    ink = rng.random((16, 20, 20)) < 0.35
+    x[:, 4:24, 4:24, 0] = ink * (0.7 + 0.3 * rng.random((16, 20, 20)))
+    return x
+
+
+def _patches(x: np.ndarray, out: np.ndarray, strength: float) -> tuple[list, Verdict | None]:
+    """Each image's changed pixels as ``(top, left, height, width)``, or a hint when they are not one inverted patch."""
+    changed = np.abs(out - x)[..., 0] > 1e-4
+    if not changed.any():
+        return [], hint(Q1, f"nothing changed with training=True at strength {strength:g}: the layer must invert a "
+                            f"patch when training.", "never_changes")
+    if changed.all():
+        return [], hint(Q1, "every pixel changed: invert one k × k patch of each image, not the whole image.",
+                        "whole_image")
+    if not np.allclose(out[changed[..., None]], 1 - x[changed[..., None]], atol=1e-5):
+        values = out[changed[..., None]]
+        if np.allclose(values, values[0], atol=1e-5):
+            return [], hint(Q1, "the patch is filled with one constant value; it must become 1 − x, pixel by pixel "
+                                "(ink ↔ background). A constant fill is RandomErase, not an inversion.",
+                            "constant_fill")
+        return [], hint(Q1, "the changed pixels are not 1 − x of the input: inside the patch, replace each pixel x "
+                            "by 1 − x.", "not_inverted")
+    if not changed.reshape(len(x), -1).any(axis=1).all():
+        return [], hint(Q1, "some images came out unchanged: every image gets its patch (this layer has no "
+                            "probability of applying, unlike RandomErase's rate).", "some_unchanged")
+    boxes = []
+    for mask in changed:
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+        top, left, height, width = rows[0], cols[0], rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+        if mask.sum() != height * width:
+            return [], hint(Q1, "the changed pixels of an image do not form one solid square: build one k × k "
+                                "mask per image from its top-left corner.", "not_one_patch")
+        boxes.append((int(top), int(left), int(height), int(width)))
+    return boxes, None
+
+
+def _patch_problem(boxes: list, strength: float) -> Verdict | None:
+    """A hint when the patches have the wrong size, are cut off at the edge or sit in the same place."""
+    k = int(8 * strength)
+    for top, left, height, width in boxes:
+        if (height, width) != (k, k):
+            at_edge = top == 0 or left == 0 or top + height == 28 or left + width == 28
+            if at_edge and height <= k and width <= k:
+                return hint(Q1, "a patch is cut off at the image's edge: draw its top-left corner so that the "
+                                "whole k × k patch fits inside the 28 × 28 image.", "patch_cut_off")
+            return hint(Q1, f"at strength {strength:g} your patch is {height} × {width} pixels; its side must be "
+                            f"k = ⌊8 · strength⌋ pixels (rounded down).", "patch_size")
+    corners = {(top, left) for top, left, _, _ in boxes}
+    if corners == {(0, 0)}:
+        return hint(Q1, "every patch sits in the top-left corner: draw each corner uniformly over all the "
+                        "positions where the patch fits (keras.random.uniform's minval and maxval).", "corner_only")
+    if len(corners) == 1:
+        return hint(Q1, "every image got its patch in the same place: draw one corner per image (a shape of "
+                        "(batch,)).", "one_patch_per_batch")
+    return None
+
+
+def q1_random_invert_patch(cls, quiet: bool = False) -> Verdict:
+    """Chapter 02, Q1: is ``cls(strength, seed)`` a layer that inverts one random ⌊8·strength⌋-square patch per image?
+
+    The layer is random, so the check tests properties: the identity at inference and at strength 0, the
+    shape and the [0, 1] range, one solid k × k patch of 1 − x per image inside the image, in different places
+    for different images and calls, the same for the same seed, and that it runs inside a compiled graph.
+    """
+    return announce(_judge_random_invert_patch(cls), quiet)
+
+
+def _judge_random_invert_patch(cls) -> Verdict:
+    import keras
+    import tensorflow as tf
+
+    if not isinstance(cls, type) or not issubclass(cls, keras.layers.Layer):
+        return Verdict(Q1, TODO, f"{Q1}: not attempted yet — define `class RandomInvertPatch(keras.layers.Layer)` "
+                                 f"above and run its cell.")
+    x = _ink_images()
+
+    def run(layer, training=True):
+        return keras.ops.convert_to_numpy(layer(x, training=training))
+
+    try:
+        layer = cls(strength=1.0, seed=0)
+        at_inference = run(layer, training=False)
+        at_zero = run(cls(strength=0.0, seed=0))
+        first, second = run(layer), run(layer)
+        again = run(cls(strength=1.0, seed=0))
+        smaller = run(cls(strength=PATCH_STRENGTHS[1], seed=0))
+    except NotImplementedError:
+        return Verdict(Q1, TODO, f"{Q1}: not attempted yet — replace the `raise NotImplementedError()` in call "
+                                 f"with your code, then re-run.")
+    except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything; say which
+        first_line = str(exc).splitlines()[0][:200] if str(exc) else ""
+        return hint(Q1, f"your layer raised {exc.__class__.__name__}: {first_line}".rstrip(": "), "raised")
+    if at_inference.shape != x.shape or not np.allclose(at_inference, x):
+        return hint(Q1, "with training=False the layer must return the images unchanged: augmentation is for "
+                        "training only.", "not_identity_at_inference")
+    if at_zero.shape != x.shape or not np.allclose(at_zero, x):
+        return hint(Q1, "at strength 0 the patch has no pixels (k = 0), so the layer must be the identity even "
+                        "when training.", "not_identity_at_zero")
+    for out in (first, smaller):
+        if out.shape != x.shape:
+            return hint(Q1, f"the output has shape {out.shape}, the input {x.shape}: inverting a patch keeps the "
+                            f"image's size and its channel axis.", "shape")
+    if first.min() < -1e-6 or first.max() > 1 + 1e-6:
+        return hint(Q1, "the output has values outside [0, 1]: for a pixel x in [0, 1], 1 − x stays in [0, 1] "
+                        "(did you compute −x, or add the mask?).", "out_of_range")
+    for out, strength in ((first, PATCH_STRENGTHS[0]), (smaller, PATCH_STRENGTHS[1])):
+        boxes, problem = _patches(x, out, strength)
+        if problem is None:  # (not `or`: a hint Verdict is falsy)
+            problem = _patch_problem(boxes, strength)
+        if problem is not None:
+            return problem
+    if np.allclose(first, second):
+        return hint(Q1, "two calls gave the same patches: pass the layer's SeedGenerator as `seed=` to "
+                        "keras.random, so every call draws new corners.", "same_every_call")
+    if not np.allclose(first, again):
+        return hint(Q1, "two layers with the same seed disagree: draw with keras.random and "
+                        "self.seed_generator = keras.random.SeedGenerator(seed), not np.random.", "not_reproducible")
+    try:
+        tf.function(lambda images: layer(images, training=True), autograph=False)(tf.constant(x))
+    except Exception:  # noqa: BLE001
+        return hint(Q1, "the layer does not run inside a compiled graph (a model's fit or a tf.data map): use "
+                        "keras.ops and keras.random in call, not NumPy or Python ints of tensors.", "not_graph_safe")
+    return Verdict(Q1, PASS, f"{Q1}: pass ✓")
+
+
+def q2_first_angle_below_90(answer, angles, accuracies, threshold: float = 0.9, quiet: bool = False) -> Verdict:
+    """Chapter 02, Q2: the first of the probe's ``angles`` (degrees) whose accuracy in ``accuracies`` is below 90%.
+
+    ``angles`` and ``accuracies`` are the chapter's ``angles`` and ``rot_acc`` (§5).
+    """
+    angles, accuracies = [float(a) for a in angles], [float(a) for a in accuracies]
+    below = [i for i, acc in enumerate(accuracies) if acc < threshold]
+    if not below:
+        return announce(Verdict(Q2, HINT, f"{Q2}: this model never falls below {threshold:.0%} on the probe's "
+                                          f"angles; the question has no answer for it."), quiet)
+    i = below[0]
+    want = angles[i]
+    wrong = []
+    if i > 0:
+        wrong.append(WrongValue("last_above", angles[i - 1], "at that angle accuracy is still at least 90%: the "
+                                                             "question asks for the first angle *below* 90%."))
+        wrong.append(WrongValue("percent_threshold", angles[0], "`rot_acc` holds fractions (0.95), not "
+                                                                "percentages: compare with 0.9, not 90."))
+    wrong += [WrongValue("accuracy_not_angle", accuracies[i], "that is an accuracy; the question asks for the "
+                                                              "angle, in degrees, at which it drops."),
+              WrongValue("radians", np.deg2rad(want), "give the angle in degrees, as the `angles` list has it."),
+              WrongValue("lowest_accuracy", angles[int(np.argmin(accuracies))],
+                         "that is where accuracy is lowest; the question asks for the first angle at which it is "
+                         "below 90%.")]
+    if i > 0:
+        wrong.append(WrongValue("index_not_angle", float(i), "that is a position in the `angles` list; give the "
+                                                             "angle itself."))
+    verdict = check_value(Q2, answer, want, wrong, what="your angle", rtol=0, atol=1e-6, quiet=True)
+    got = to_numpy(answer)
+    if (verdict.status == HINT and not verdict.mistakes and got is not None and got.size == 1
+            and not np.any(np.isclose(float(got.ravel()[0]), angles))):
+        verdict = hint(Q2, "your angle is not one of the probe's `angles`: the probe measured accuracy only at "
+                           "those; pick one of them.", "not_probed")
+    return announce(verdict, quiet)
+
+
+__all__ = ["PASS", "check_mixup", "check_random_shift", "find_shift", "q1_random_invert_patch",
+           "q2_first_angle_below_90", "reference_mixup", "shifted"]

@@ -4,6 +4,8 @@
 :mod:`helpers.models.vae`'s, naming the usual mistakes; :func:`train_with_yours` then trains a VAE with the
 learner's pieces and the same one with the course's, for the same epochs and seed, so the two can be
 compared on the validation split.
+The end-of-chapter questions have one check each (``q1_kl_1d`` ...), which never prints the answer: Q1 runs the
+learner's ``kl_1d(mu, var)`` on several pairs, Q2 and Q3 compute their reference from the chapter's models.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import numpy as np
 from keras import ops
 
 from ..models.vae import losses as L
-from .core import Mistake, Verdict, announce, check
+from .core import HINT, Mistake, Verdict, WrongValue, announce, check, check_value, hint, to_numpy
 
 PIXELS = 784
 
@@ -221,3 +223,115 @@ def train_with_yours(negative_elbo, reparameterize, x_train, x_val, epochs: int 
             fit_vae(model, x_train, epochs=epochs, batch_size=batch_size, seed=seed)
             results[who] = float(model.negative_elbo(x_val_bin, seed=0)["neg_elbo"])
     return results
+
+
+# ------------------------------------------------------------------ the end-of-chapter questions
+Q1, Q2, Q3 = "Q1 (the KL of a Gaussian)", "Q2 (what β does)", "Q3 (one importance sample)"
+
+
+def reference_kl_1d(mu, var):
+    """``KL(N(mu, var) || N(0, 1))`` in nats, one dimension, from the variance (chapter 04, Q1's reference)."""
+    return 0.5 * (mu ** 2 + var - 1.0 - np.log(var))
+
+
+KL_1D_MISTAKES = (
+    Mistake("log_sigma", lambda m, v: 0.5 * (m ** 2 + v - 1 - 0.5 * np.log(v)),
+            "the log term is the log of the *variance*, log σ² = log var; you used log σ (half of it)."),
+    Mistake("no_half", lambda m, v: m ** 2 + v - 1 - np.log(v),
+            "your KL is twice too large: the expectation of each log-density brings a factor in front."),
+    Mistake("negated", lambda m, v: -reference_kl_1d(m, v),
+            "your KL is negative: a KL divergence is never below 0. Which density goes first, E_q[log q − log p]?"),
+    Mistake("log_sign", lambda m, v: 0.5 * (m ** 2 + v - 1 + np.log(v)),
+            "the log term has the wrong sign: −log σ² comes from E_q[log q], the entropy side, so a *narrow* q "
+            "(small σ²) must cost more, not less."),
+    Mistake("no_minus_one", lambda m, v: 0.5 * (m ** 2 + v - np.log(v)),
+            "your KL is not 0 for q = p (μ = 0, σ² = 1): a constant is missing — E_q[(z − μ)²/σ²] = 1 brings it."),
+    Mistake("mu_not_squared", lambda m, v: 0.5 * (m + v - 1 - np.log(v)),
+            "the mean enters through E_q[z²] = μ² + σ²: square it (a negative μ costs as much as a positive one)."),
+    Mistake("var_as_std", lambda m, v: 0.5 * (m ** 2 + v ** 2 - 1 - np.log(v ** 2)),
+            "you treated `var` as the standard deviation σ; it is the variance σ² itself."),
+    Mistake("var_as_log_var", lambda m, v: 0.5 * (m ** 2 + np.exp(v) - 1 - v),
+            "you treated `var` as log σ² (what V.gaussian_kl takes); here it is the variance σ² itself."),
+)
+KL_1D_CASES = ((1.5, 0.25), (-0.8, 2.0), (0.0, 1.0), (0.3, 0.05), (-2.0, 4.0))
+
+
+def q1_kl_1d(kl_1d, quiet: bool = False) -> Verdict:
+    """Chapter 04, Q1: is ``kl_1d(mu, var)`` the KL of ``N(mu, var)`` from ``N(0, 1)``, tried on several pairs?"""
+    return check(Q1, kl_1d, reference_kl_1d, KL_1D_CASES, KL_1D_MISTAKES, what="your KL", rtol=1e-4, atol=1e-6,
+                 factors={-1.0: "a flipped sign?", 2.0: "a missing factor?"}, quiet=quiet)
+
+
+def _refine(verdict: Verdict, better: Verdict | None) -> Verdict:
+    """A generic hint (no named mistake) replaced by a more specific one when the question's check has one."""
+    if verdict.status == HINT and not verdict.mistakes and better is not None:
+        return better
+    return verdict
+
+
+def q2_beta_extremes(answer, beta_runs: dict, quiet: bool = False) -> Verdict:
+    """Chapter 04, Q2: ``(β with the lowest KL, β with the lowest reconstruction error)`` among ``beta_runs``.
+
+    ``beta_runs`` is the chapter's ``{β: model.negative_elbo(x_test_bin)}`` of section 5.
+    """
+    betas = sorted(beta_runs)
+
+    def lowest(term):
+        return min(betas, key=lambda b: beta_runs[b][term])
+
+    want = (lowest("kl"), lowest("reconstruction"))
+    wrong = [WrongValue("swapped", want[::-1], "the first number is the β with the lowest *KL*, the second the β with "
+                                               "the lowest *reconstruction error*: check which column you read for "
+                                               "which."),
+             WrongValue("values_not_betas", (beta_runs[want[0]]["kl"], beta_runs[want[1]]["reconstruction"]),
+                        "those are the lowest KL and reconstruction values; the question asks *which β* gives them."),
+             WrongValue("lowest_neg_elbo", (lowest("neg_elbo"),) * 2,
+                        "that is the β with the lowest −ELBO for both; look at the KL and the reconstruction columns "
+                        "separately."),
+             WrongValue("highest", (max(betas, key=lambda b: beta_runs[b]["kl"]),
+                                    max(betas, key=lambda b: beta_runs[b]["reconstruction"])),
+                        "those give the *highest* KL and reconstruction error; the question asks for the lowest.")]
+    verdict = check_value(Q2, answer, want, wrong, what="your pair of β values", rtol=1e-6, atol=1e-9, quiet=True)
+    got = to_numpy(answer)
+    if got is not None and got.shape == (2,) and not all(np.any(np.isclose(b, betas)) for b in got):
+        verdict = _refine(verdict, hint(Q2, "one of your values is not a β of section 5's runs (`BETAS`); answer "
+                                            "with two of those β values.", "not_a_beta"))
+    return announce(verdict, quiet)
+
+
+def _one_sample_spread(vae, x, seed: int = 1) -> float:
+    """The standard error (nats) of a one-sample estimate of the mean −ELBO over ``x``, from one draw per image."""
+    import keras
+
+    x = np.asarray(x, np.float32)
+    mu, log_var = vae.encode(x)
+    z = vae.reparameterize(mu, log_var, seed=keras.random.SeedGenerator(seed))
+    log_w = (-L.bernoulli_nll(x, vae.decode_logits(z)) + L.gaussian_log_density(z, ops.zeros_like(z), ops.zeros_like(z))
+             - L.gaussian_log_density(z, mu, log_var))
+    log_w = ops.convert_to_numpy(log_w).astype(np.float64)
+    return float(np.std(log_w, ddof=1) / np.sqrt(len(log_w)))
+
+
+def q3_one_importance_sample(answer, vae, x, quiet: bool = False) -> Verdict:
+    """Chapter 04, Q3: the importance-weighted NLL of ``x`` with k = 1 (any seed: within its sampling noise passes).
+
+    ``vae`` is the chapter's model and ``x`` the binary test images of the question (``x_test_bin[:500]``).
+    """
+    want = vae.importance_nll(x, k=1)
+    scores = vae.negative_elbo(x)
+    atol = max(0.25, 5.0 * _one_sample_spread(vae, x))  # another seed differs by about √2 standard errors
+    wrong = [WrongValue("sign", -want, "that is log p(x), a negative number: `importance_nll` returns the "
+                                       "*negative* log-likelihood, nats per image."),
+             WrongValue("reconstruction_only", scores["reconstruction"],
+                        "that is the reconstruction term alone; the one-sample estimate log p(x|z) + log p(z) − "
+                        "log q(z|x) includes the KL part as well."),
+             WrongValue("kl_only", scores["kl"], "that is the KL term alone; the estimate includes the "
+                                                 "reconstruction term as well.")]
+    verdict = check_value(Q3, answer, want, wrong, what="your estimate", rtol=0, atol=atol, quiet=True)
+    got = to_numpy(answer)
+    if got is not None and got.size == 1 and 0 < float(got.ravel()[0]) < want - atol:
+        verdict = _refine(verdict, hint(Q3, "your estimate is lower than a one-sample estimate can be, beyond its "
+                                            "noise: with more than one importance sample per image (the default "
+                                            "k is 100) the bound tightens. The question asks for k = 1.",
+                                        "many_samples"))
+    return announce(verdict, quiet)
