@@ -130,3 +130,25 @@ def test_every_build_it_exercise_links_its_worked_solution(path):
     assert len(intros) >= 2
     for text in intros:
         assert f"(../solutions/{path.name})" in text, text.splitlines()[0]
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[p.name for p in SOURCES])
+def test_learner_chapters_print_no_expected_value_and_hide_no_solution_in_details(path):
+    """The old style gave answers away: `expected X · yours None` prints and `<details>` solutions below them."""
+    import re
+
+    for index, cell in enumerate(json.loads((REPO / "chapters" / path.name).read_text(encoding="utf-8"))["cells"]):
+        text = "".join(cell["source"])
+        assert "<details>" not in text, f"chapters/{path.name} cell {index}: a solution in <details>; use the markers"
+        if cell["cell_type"] == "code":
+            assert not re.search(r"expected.*yours|yours.*expected", text, re.IGNORECASE | re.DOTALL), \
+                f"chapters/{path.name} cell {index} prints the expected value beside the learner's"
+
+
+@pytest.mark.parametrize("path", WITH_SOLUTIONS, ids=[p.name for p in WITH_SOLUTIONS])
+def test_every_question_links_the_worked_answers(path):
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    exercises = [i for i, c in enumerate(cells) if "\n## Exercises" in "\n" + "".join(c["source"])]
+    assert exercises, f"source/{path.name} has no Exercises section"
+    section = "".join(cells[exercises[0]]["source"]).split("## Exercises", 1)[1]
+    assert f"(../solutions/{path.name})" in section
