@@ -8,9 +8,10 @@ from helpers.models import flow
 from helpers.models.flow import process
 
 
-def _latent(num_classes=10, **kw):
-    model = flow.LatentFlow(latent_dim=4, ae_width=8, width=32, blocks=1, num_classes=num_classes, seed=0, **kw)
-    return flow.compile_flow(model, 1e-3, ema=None, jit_compile=False)
+def _latent(num_classes=10, ema=0.0, **kw):
+    model = flow.LatentFlow(latent_dim=4, ae_width=8, width=32, blocks=1, num_classes=num_classes, ema=ema, seed=0,
+                            **kw)
+    return flow.compile_flow(model, 1e-3, jit_compile=False)
 
 
 def test_train_step_learns_the_velocity_and_leaves_the_autoencoder_alone():
@@ -80,7 +81,7 @@ def test_saved_weights_rebuild_the_same_sampler(tmp_path):
 
 
 def test_pixel_flow_maps_images_to_minus_one_one_and_back():
-    model = flow.compile_flow(flow.PixelFlow(width=8, num_classes=None), ema=None, jit_compile=False)
+    model = flow.compile_flow(flow.PixelFlow(width=8, num_classes=None), jit_compile=False)
     x = np.array([[[0, 255]]], np.uint8).repeat(28, 1).repeat(14, 2)
     points = model.to_space(x)
     assert points.shape == (1, 28, 28, 1) and points.min() == -1 and points.max() == 1
@@ -94,3 +95,16 @@ def test_recipe_samples_are_uint8_with_labels_in_turn():
     assert x.dtype == np.uint8 and x.shape[:3] == (12, 28, 28) and list(y) == list(np.arange(12) % 10)
     with pytest.raises(ValueError, match="unconditional"):
         flow.generate_recipe_samples(_latent(num_classes=None), 4, labels=[1, 2, 3, 4])
+
+
+def test_the_weight_average_warms_up_and_sampling_uses_it():
+    model = _latent(ema=0.999)
+    start = [w.copy() for w in model.network.get_weights()]
+    points = np.random.default_rng(6).standard_normal((64, 4)).astype("float32") + 2.0
+    flow.fit_flow(model, points, np.zeros(64, int), epochs=1, batch_size=64, decay=False)  # one step
+    # After step t = 1 the decay is min(0.999, 2/11): the average is 2/11 of the start and 9/11 of the new weights.
+    for w0, w1, we in zip(start, model.network.get_weights(), model.ema_network.get_weights(), strict=True):
+        np.testing.assert_allclose(we, 2 / 11 * w0 + 9 / 11 * w1, rtol=1e-4, atol=1e-6)
+    assert model.sampling_network is model.ema_network and _latent(ema=0.0).sampling_network is not None
+    with pytest.raises(ValueError, match="ema must be in"):
+        flow.LatentFlow(latent_dim=4, ema=1.0)

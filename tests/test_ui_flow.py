@@ -10,7 +10,7 @@ from helpers.ui import flow as ui_flow  # noqa: E402
 
 
 def _model(num_classes=10):
-    return flow.LatentFlow(latent_dim=4, ae_width=8, width=16, blocks=1, num_classes=num_classes, seed=0)
+    return flow.LatentFlow(latent_dim=4, ae_width=8, width=16, blocks=1, num_classes=num_classes, ema=0.0, seed=0)
 
 
 def test_sampler_renders_on_start_and_follows_its_controls():

@@ -221,7 +221,7 @@ def train_with_yours(flow_matching_loss, x_train, x_val, epochs: int = 1, width:
     results, models = {}, {}
     for who, cls in (("yours", _flow_with_loss(flow_matching_loss)), ("course", PixelFlow)):
         with seeded(seed):
-            model = compile_flow(cls(width=width, num_classes=None, seed=seed), learning_rate, ema=None)
+            model = compile_flow(cls(width=width, num_classes=None, ema=0.0, seed=seed), learning_rate)
             points = model.to_space(x_train)
             fit = fit_flow(model, points, None, epochs=epochs, batch_size=batch_size, seed=seed, decay=False)
         results[who] = held_out_loss(model, x_val, seed)

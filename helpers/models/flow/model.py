@@ -7,7 +7,9 @@
     loss = E || v_theta(x_t, t, y) - (x - eps) ||^2       (summed over a sample's numbers, mean over the batch)
 
 With ``num_classes`` the label ``y`` is replaced by the null label with probability ``label_dropout``, so
-the same network also learns the unconditional velocity, which classifier-free guidance needs.
+the same network also learns the unconditional velocity, which classifier-free guidance needs. With ``ema`` > 0
+sampling uses an exponential moving average of the network's weights (``ema_network``, warmed up as the GANs'
+are: the decay is ``min(ema, (1 + t)/(10 + t))`` after ``t`` steps, so a short run is not stuck near its start).
 
 * :class:`PixelFlow` works on images scaled to [-1, 1] with a tiny U-Net (the teaching model, §2-§5).
 * :class:`LatentFlow` works on the codes of chapter 03's convolutional autoencoder, which it owns and
@@ -32,12 +34,15 @@ SAMPLERS = ("euler", "heun", "ddim", "ancestral")
 class FlowMatcher(keras.Model):
     """The flow-matching objective and the samplers; subclasses supply the network and the data space (chapter 07)."""
 
-    def __init__(self, num_classes: int | None = None, label_dropout: float = 0.1, seed: int = 0, **kwargs):
+    def __init__(self, num_classes: int | None = None, label_dropout: float = 0.1, ema: float = 0.999, seed: int = 0,
+                 **kwargs):
         super().__init__(**kwargs)
         if not 0.0 <= label_dropout < 1.0:
             raise ValueError(f"label_dropout must be in [0, 1), got {label_dropout}")
+        if not 0.0 <= ema < 1.0:
+            raise ValueError(f"ema must be in [0, 1), got {ema}")
         self.num_classes = int(num_classes) if num_classes else None
-        self.label_dropout, self.seed = float(label_dropout), int(seed)
+        self.label_dropout, self.ema, self.seed = float(label_dropout), float(ema), int(seed)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.loss_tracker = keras.metrics.Mean(name="loss")
 
@@ -80,8 +85,29 @@ class FlowMatcher(keras.Model):
             loss = ops.mean(ops.sum(ops.square(err), axis=1))
         grads = tape.gradient(loss, self.network.trainable_weights)
         self.optimizer.apply_gradients(zip(grads, self.network.trainable_weights, strict=True))
+        self.update_ema()
         self.loss_tracker.update_state(loss)
         return {"loss": self.loss_tracker.result()}
+
+    def _make_ema(self):
+        """The moving-average copy of ``self.network`` (subclasses call it once the network exists)."""
+        self.ema_network = keras.models.clone_model(self.network)
+        self.ema_network.set_weights(self.network.get_weights())
+        self.ema_network.trainable = False
+
+    def update_ema(self):
+        """``v_ema ← d·v_ema + (1-d)·v`` with the warm-up ``d = min(ema, (1+t)/(10+t))`` after ``t`` steps (§6)."""
+        if self.ema <= 0:
+            return
+        step = ops.cast(self.optimizer.iterations, "float32")
+        decay = ops.minimum(self.ema, (1.0 + step) / (10.0 + step))
+        for w_ema, w in zip(self.ema_network.weights, self.network.weights, strict=True):
+            w_ema.assign(decay * w_ema + (1.0 - decay) * w)
+
+    @property
+    def sampling_network(self):
+        """The network sampling uses: the moving average when ``ema`` > 0 (chapter 07)."""
+        return self.ema_network if self.ema > 0 else self.network
 
     @property
     def metrics(self):
@@ -124,7 +150,7 @@ class FlowMatcher(keras.Model):
 
             @tf.function(reduce_retracing=True)
             def forward(args):
-                return self.network(args, training=False)
+                return self.sampling_network(args, training=False)
 
             self._compiled_forward = forward
         return self._compiled_forward(args)
@@ -162,18 +188,19 @@ class FlowMatcher(keras.Model):
 
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes, "label_dropout": self.label_dropout,
-                "seed": self.seed}
+                "ema": self.ema, "seed": self.seed}
 
 
 @keras.saving.register_keras_serializable(package="course")
 class PixelFlow(FlowMatcher):
     """Flow matching on pixels in [-1, 1] with :func:`~.networks.build_tiny_unet` (chapter 07 §2-§5)."""
 
-    def __init__(self, width: int = 32, num_classes: int | None = None, label_dropout: float = 0.1, seed: int = 0,
-                 **kwargs):
-        super().__init__(num_classes, label_dropout, seed, **kwargs)
+    def __init__(self, width: int = 32, num_classes: int | None = None, label_dropout: float = 0.1,
+                 ema: float = 0.999, seed: int = 0, **kwargs):
+        super().__init__(num_classes, label_dropout, ema, seed, **kwargs)
         self.width = int(width)
         self.network = build_tiny_unet(self.width, self.num_classes)
+        self._make_ema()
         self.build()
 
     @property
@@ -196,14 +223,16 @@ class PixelFlow(FlowMatcher):
 class LatentFlow(FlowMatcher):
     """Flow matching on the standardised codes of its own convolutional autoencoder (chapter 07 §6)."""
 
-    def __init__(self, latent_dim: int = 32, ae_width: int = 32, width: int = 512, blocks: int = 4,
-                 num_classes: int | None = None, label_dropout: float = 0.1, seed: int = 0, **kwargs):
-        super().__init__(num_classes, label_dropout, seed, **kwargs)
+    def __init__(self, latent_dim: int = 32, ae_width: int = 32, width: int = 256, blocks: int = 4,
+                 num_classes: int | None = None, label_dropout: float = 0.1, ema: float = 0.999, seed: int = 0,
+                 **kwargs):
+        super().__init__(num_classes, label_dropout, ema, seed, **kwargs)
         self.latent_dim, self.ae_width = int(latent_dim), int(ae_width)
         self.width, self.blocks = int(width), int(blocks)
         self.autoencoder = Autoencoder(latent_dim=self.latent_dim, arch="conv", width=self.ae_width, seed=seed)
         self.autoencoder.trainable = False  # trained in its own stage first (training.fit_latent_flow), then fixed
         self.network = build_latent_mlp(self.latent_dim, self.width, self.blocks, self.num_classes)
+        self._make_ema()
         # The codes' per-dimension mean and spread, so the flow starts from noise of the right scale.
         self.code_mean = self.add_weight(shape=(self.latent_dim,), initializer="zeros", trainable=False,
                                          name="code_mean")
