@@ -133,11 +133,11 @@ RECIPES = {r.name: r for r in (
                    "20 Euler steps (chapter 07)", False,
            partial(flow_training.build_recipe_model, "latent", False), flow_training.fit_recipe_model,
            flow_training.generate_recipe_samples),
-    Recipe("cflow", "class-conditional latent flow matching, classifier-free guidance w = 2, 20 Euler steps "
+    Recipe("cflow", "class-conditional latent flow matching, classifier-free guidance w = 1.25, 20 Euler steps "
                     "(chapter 07)", True,
            partial(flow_training.build_recipe_model, "latent", True), flow_training.fit_recipe_model,
            flow_training.generate_recipe_samples),
-    Recipe("pixel_cflow", "class-conditional flow matching on pixels, tiny U-Net, guidance w = 2, 20 Euler steps "
+    Recipe("pixel_cflow", "class-conditional flow matching on pixels, tiny U-Net, guidance w = 1.25, 20 Euler steps "
                           "(chapter 07)", True,
            partial(flow_training.build_recipe_model, "pixel", True), flow_training.fit_recipe_model,
            flow_training.generate_recipe_samples),
