@@ -7,8 +7,8 @@ rejects anything else with a message that says what was expected.
 Distances between *sets* of images are computed in the feature space of the
 **course evaluator**, a small CNN trained on the real dataset (weights shipped
 in ``helpers/weights/``, rebuilt by ``tools/train_evaluator.py``). Inception
-features, used by FID on photos, know nothing about 28x28 digits; a classifier
-trained on MNIST does.
+features, used by FID on photos, were learned on ImageNet photos, not on 28x28
+digits; a classifier trained on MNIST knows the domain (chapter 06 §2).
 
 ========================  ==================================================  ===============
 function                  what it measures                                    perfect value

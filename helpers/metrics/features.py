@@ -5,8 +5,9 @@ into one canonical form, and reject anything else with a message that says
 what was expected. :func:`evaluator` loads the shipped CNN (weights in
 ``helpers/weights/``, rebuilt by ``tools/train_evaluator.py``) whose 128-d
 penultimate layer is the feature space of the Fréchet distance and the k-NN
-metrics: Inception features know nothing about 28x28 digits; a classifier
-trained on MNIST does.
+metrics: Inception features were learned on ImageNet photos, not on 28x28
+digits; a classifier trained on MNIST knows the domain and ships with the
+course (chapter 06 §2 says why it is used, and what is not known about Inception).
 
 Caches (in memory, per process): :func:`evaluator` keeps one loaded model per
 dataset and :func:`real_data` one loaded dataset; ``helpers.metrics.clear_caches()``
