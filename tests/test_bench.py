@@ -281,8 +281,8 @@ def test_make_bench_defaults_are_the_issue_8_settings():
 
     args = build_parser().parse_args(["bench", "--seconds", "300"])  # what `make bench` runs
     assert (args.seconds, args.n, args.seed, args.dataset, args.out) == (300.0, 10000, 0, "mnist", "benchmarks")
-    assert args.models.split(",") == ["ae", "vae", "cvae", "dcgan", "infogan", "cgan", "ref_tfdocs_dcgan",
-                                      "ref_kerasio_cgan"]
+    assert args.models.split(",") == ["ae", "vae", "cvae", "dcgan", "infogan", "cgan", "flow", "cflow",
+                                      "ref_tfdocs_dcgan", "ref_kerasio_cgan"]
     assert not args.no_cache
 
 
@@ -325,3 +325,15 @@ def test_infogan_is_held_to_the_dcgan_targets_and_reports_code_purity():
     assert bench.targets_for("infogan") == bench.targets_for("dcgan")
     row = {"model_specific": {"code_purity": 0.8, "codes_classes_found": 9}}
     assert report._specific_cell(row) == "codes match digits: purity 80%, 9 of 10 digits are some code's majority"
+
+
+def test_the_flows_targets_include_the_sampling_time_the_row_records():
+    from helpers.bench.targets import check_targets
+
+    checked = {t["metric"]: t["passed"] for t in check_targets("cflow", {"fd_ratio": 2.4, "tstr_acc": 0.97,
+                                                                         "label_fidelity": 0.99,
+                                                                         "memorisation_ratio": 0.95,
+                                                                         "generate_seconds": 75.0})}
+    assert checked == {"fd_ratio": True, "tstr_acc": True, "label_fidelity": True, "memorisation_ratio": True,
+                       "generate_seconds": False}
+    assert {t["metric"] for t in check_targets("flow", {})} == {"fd_ratio", "recall", "generate_seconds"}

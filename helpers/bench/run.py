@@ -23,7 +23,7 @@ from . import report, resume
 from .files import jsonable, prepare_out_dir
 from .targets import COMPARED_WITH, TARGET_SETTINGS, check_targets
 
-COURSE_MODELS = ("ae", "vae", "cvae", "dcgan", "infogan", "cgan")
+COURSE_MODELS = ("ae", "vae", "cvae", "dcgan", "infogan", "cgan", "flow", "cflow")
 REFERENCE_MODELS = ("ref_tfdocs_dcgan", "ref_kerasio_cgan")
 DEFAULT_MODELS = COURSE_MODELS + REFERENCE_MODELS
 DEFAULT_SECONDS = 300.0
@@ -188,7 +188,8 @@ def bench_model(name, recipe, data, seconds, n, seed, evaluate, log=print, datas
     finally:
         model = None
         keras.utils.clear_session()
-    values = {**row.get("metrics", {}), **row.get("model_specific", {})}
+    values = {**row.get("metrics", {}), **row.get("model_specific", {}),
+              "generate_seconds": row.get("generate", {}).get("seconds")}
     row["targets"] = check_targets(name, values)
     row["measured_utc"] = _now()
     return row

@@ -52,6 +52,19 @@ TARGETS = {
     "vae": (
         Target("test_neg_elbo", "<=", 100.0, "test −ELBO ≤ 100 nats"),
     ),
+    # Issue 14's targets for chapter 07's latent flows (sampling at the recipe's default steps).
+    "cflow": (
+        Target("fd_ratio", "<=", 2.5, "FD ≤ 2.5× real"),
+        Target("tstr_acc", ">=", 0.96, "TSTR ≥ 96%"),
+        Target("label_fidelity", ">=", 0.98, "label fidelity ≥ 98%"),
+        Target("memorisation_ratio", ">=", 0.9, "memorisation ratio ≥ 0.9"),
+        Target("generate_seconds", "<=", 60.0, "10,000 samples in ≤ 60 s"),
+    ),
+    "flow": (
+        Target("fd_ratio", "<=", 8.0, "FD ≤ 8× real"),
+        Target("recall", ">=", 0.6, "recall ≥ 0.6"),
+        Target("generate_seconds", "<=", 60.0, "10,000 samples in ≤ 60 s"),
+    ),
     # Not an issue-8 target: chapter 03's (issue 5) "conv AE beats PCA by ≥ 3× in MSE at latent 32".
     "ae": (
         Target("pca_over_ae", ">=", 3.0, "MSE ≥ 3× lower than PCA"),
