@@ -30,6 +30,30 @@ def test_augmentation_panel_is_reproducible_and_reseeds(data):
         b.set(flip=1)
 
 
+def test_seed_control_changes_the_draw_and_the_same_seed_repeats_it(data):
+    x, _ = data
+    panel = A.AugmentationPanel(x, n_images=2, copies=3, seed=0)
+    controls = panel.widget.children[0].children
+    assert controls[-1] is panel.seed_control and controls[-2] is panel.new_seed  # appended after the old controls
+    assert panel.seed_control.description == "seed" and panel.seed_control.value == 0
+    first = panel.grid.copy()
+    panel.seed_control.value = 7  # what typing 7 into the box does
+    assert panel.seed == 7 and "seed 7" in panel.caption.value
+    assert not np.array_equal(first, panel.grid)  # a new seed, other augmented copies
+    np.testing.assert_array_equal(panel.grid[:, 0], first[:, 0])  # ... of the same originals
+    seven = panel.grid.copy()
+    panel.seed_control.value = 0
+    np.testing.assert_array_equal(panel.grid, first)  # back to seed 0: the same copies again
+    panel.seed_control.value = 7
+    np.testing.assert_array_equal(panel.grid, seven)
+    np.testing.assert_array_equal(A.AugmentationPanel(x, n_images=2, copies=3, seed=7).grid, seven)
+    panel.new_seed.click()  # "new random draw" moves the box along
+    assert panel.seed == 8 and panel.seed_control.value == 8 and not np.array_equal(panel.grid, seven)
+    panel.reseed(7)
+    assert panel.seed_control.value == 7
+    np.testing.assert_array_equal(panel.grid, seven)
+
+
 def test_slider_change_redraws(data):
     x, _ = data
     panel = A.AugmentationPanel(x, n_images=2, copies=2, seed=0)

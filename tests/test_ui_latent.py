@@ -64,6 +64,28 @@ def test_reconstruction_picker_reports_error_against_the_clean_image():
     assert zeros.noise_slider.disabled
 
 
+def test_reconstruction_picker_walks_the_images_by_score_when_given_scores():
+    x = np.random.default_rng(1).random((5, 28, 28)).astype(np.float32)
+    scores = np.array([0.1, 0.5, 0.3, 0.9, 0.2])
+    picker = ReconstructionPicker(x, lambda b: np.zeros_like(b), y=np.arange(5), max_noise=0.5, scores=scores)
+    controls = picker.widget.children[0].children
+    assert controls[:2] == (picker.index_slider, picker.noise_slider) and controls[2] is picker.order_picker
+    assert picker.index == 0 and "rank 5 of 5" in picker.caption.value  # test-set order: image 0 (the lowest) first
+    picker.order_picker.value = "score"
+    assert picker.index_slider.value == 0 and picker.index == 3  # the highest score comes first
+    assert "image 3" in picker.caption.value and "score 0.9000 (rank 1 of 5" in picker.caption.value
+    assert picker.mse == pytest.approx(float(np.mean(x[3] ** 2)), rel=1e-6)  # the error of the image shown
+    picker.index_slider.value = 4
+    assert picker.index == 0  # the lowest score comes last
+    picker.show(2, noise=0.3)  # image 2 is third by score
+    assert picker.index_slider.value == 2 and picker.index == 2 and "noisy input" in picker.caption.value
+    picker.order_picker.value = "given"
+    assert picker.index == 2  # slider position 2 is image 2 again in test-set order
+    assert ReconstructionPicker(x, lambda b: b).order_picker is None  # no scores, no order menu
+    with pytest.raises(ValueError, match="one per image"):
+        ReconstructionPicker(x, lambda b: b, scores=scores[:3])
+
+
 def test_retrain_panel_trains_only_when_clicked_and_keeps_every_run():
     calls = []
 

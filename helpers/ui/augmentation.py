@@ -17,6 +17,10 @@ class AugmentationPanel:
     Each grid row is one original image followed by ``copies`` augmented versions.
     ``set(rotation=2, elastic=1)`` moves sliders programmatically; ``strengths``
     reads them; ``grid`` holds the last images shown ((rows, 1 + copies, 28, 28)).
+    The *seed* box (``seed_control``, after the sliders and the *new random
+    draw* button) shows the seed of the draw and sets it: the same seed and
+    strengths repeat the same augmented copies; ``reseed(7)`` does the same
+    from code.
     """
 
     def __init__(self, x, n_images: int = 6, copies: int = 7, seed: int = 0, scale: int = 2,
@@ -37,13 +41,16 @@ class AugmentationPanel:
         }
         self.new_seed = w.Button(description="new random draw", icon="refresh",
                                  layout=w.Layout(width="auto", min_width="148px"))  # 148 px cuts the label
+        self.seed_control = w.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed",
+                                             **tooltip("the random draw shown: the same seed repeats the same copies"))
         self.image = w.Image(format="png")
         self.caption = w.HTML()
+        self._quiet = False
         for s in self.sliders.values():
             s.observe(lambda _: self._render(), names="value")
         self.new_seed.on_click(lambda _: self.reseed())
-        self._quiet = False
-        self.widget = w.HBox([w.VBox(list(self.sliders.values()) + [self.new_seed]),
+        self.seed_control.observe(self._seed_typed, names="value")
+        self.widget = w.HBox([w.VBox(list(self.sliders.values()) + [self.new_seed, self.seed_control]),
                               w.VBox([self.image, self.caption])])
         self._render()
 
@@ -87,7 +94,17 @@ class AugmentationPanel:
         self._render()
         return self
 
+    def _seed_typed(self, change):
+        if not self._quiet:
+            self.reseed(change["new"])
+
     def reseed(self, seed: int | None = None):
-        self.seed = self.seed + 1 if seed is None else seed
+        """Show the draw of ``seed`` (default: the next seed) and put it in the seed box; returns self."""
+        self.seed = self.seed + 1 if seed is None else int(seed)
+        self._quiet = True
+        try:
+            self.seed_control.value = self.seed
+        finally:
+            self._quiet = False
         self._render()
         return self

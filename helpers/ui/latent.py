@@ -3,7 +3,8 @@
 * :class:`LatentExplorer` (chapter 04): sliders for ``z`` (and a class picker for a
   conditional VAE); the decoded digit updates as you drag.
 * :class:`ReconstructionPicker` (chapter 03): pick a test image (and a noise level):
-  original, noisy input and reconstruction side by side, with the error.
+  original, noisy input and reconstruction side by side, with the error; given
+  anomaly scores, it can walk the images from the highest score down.
 * :class:`RetrainPanel` (chapters 03, 04): a :class:`helpers.ui.panel.TrainPanel` whose
   every click trains a small model and adds a row (numbers + images), so runs can be compared.
 """
@@ -99,37 +100,67 @@ class ReconstructionPicker:
     ``reconstruct(x_batch)`` maps (N, 28, 28, 1) floats to reconstructions. With
     ``noise`` > 0 the image is corrupted by Gaussian noise (fixed seed per
     index) before reconstruction: try it with a denoising autoencoder.
+
+    With ``scores`` (one number per image, e.g. the anomaly scores of chapter 03 §5),
+    an *order* menu follows the other controls: *highest score first* makes the
+    image slider walk the images from the highest score down (position 0 is the
+    most unusual image), and the caption gives each image's score and rank.
+    ``index`` is the image shown, whatever the order.
     """
 
-    def __init__(self, x, reconstruct, y=None, max_noise: float = 0.0, scale: int = 6, seed: int = 0):
+    ORDERS = (("test-set order", "given"), ("highest score first", "score"))
+
+    def __init__(self, x, reconstruct, y=None, max_noise: float = 0.0, scale: int = 6, seed: int = 0,
+                 scores=None):
         import ipywidgets as w
 
         self.x = np.asarray(x, np.float32)
         if self.x.ndim == 3:
             self.x = self.x[..., None]
         self.y = None if y is None else np.asarray(y)
+        self.scores = None if scores is None else np.asarray(scores, np.float64).reshape(-1)
+        if self.scores is not None and len(self.scores) != len(self.x):
+            raise ValueError(f"scores has {len(self.scores)} values for {len(self.x)} images: give one per image.")
         self.reconstruct, self.scale, self.seed = reconstruct, scale, seed
         self.index_slider = w.IntSlider(value=0, min=0, max=len(self.x) - 1, description="image")
         self.noise_slider = w.FloatSlider(value=0.0, min=0.0, max=max(max_noise, 0.0), step=0.05,
                                           description="noise σ", disabled=max_noise <= 0)
+        controls = [self.index_slider, self.noise_slider]
+        self.order_picker = None
+        if self.scores is not None:
+            self.ranking = np.argsort(-self.scores, kind="stable")  # image indices, highest score first
+            self.rank = np.empty(len(self.x), int)
+            self.rank[self.ranking] = np.arange(1, len(self.x) + 1)
+            self.order_picker = w.Dropdown(options=list(self.ORDERS), value="given", description="order")
+            controls.append(self.order_picker)
         self.image = w.Image(format="png")
         self.caption = w.HTML()
-        for s in (self.index_slider, self.noise_slider):
+        for s in controls:
             s.observe(lambda _: self._render(), names="value")
-        self.widget = w.VBox([w.HBox([self.index_slider, self.noise_slider]), self.image, self.caption])
+        self.widget = w.VBox([w.HBox(controls), self.image, self.caption])
         self.mse = None
         self._render()
 
+    @property
+    def by_score(self) -> bool:
+        return self.order_picker is not None and self.order_picker.value == "score"
+
+    @property
+    def index(self) -> int:
+        """The image shown: the slider's position, read in the chosen order."""
+        position = int(self.index_slider.value)
+        return int(self.ranking[position]) if self.by_score else position
+
     def noisy_input(self) -> np.ndarray:
-        x = self.x[self.index_slider.value]
+        x = self.x[self.index]
         std = float(self.noise_slider.value)
         if std <= 0:
             return x
-        rng = np.random.default_rng(self.seed + int(self.index_slider.value))
+        rng = np.random.default_rng(self.seed + self.index)
         return np.clip(x + std * rng.standard_normal(x.shape).astype(np.float32), 0.0, 1.0)
 
     def _render(self):
-        i = int(self.index_slider.value)
+        i = self.index
         x_in = self.noisy_input()
         self.reconstruction = np.asarray(self.reconstruct(x_in[None]), np.float32)[0]
         self.mse = float(np.mean((self.reconstruction - self.x[i]) ** 2))
@@ -137,15 +168,17 @@ class ReconstructionPicker:
             [self.x[i], self.reconstruction]
         self.image.value = mosaic_png(panels, scale=self.scale // 2 or 1)
         label = "" if self.y is None else f" · label {int(self.y[i])}"
+        if self.scores is not None:
+            label += f" · score {self.scores[i]:.4f} (rank {self.rank[i]} of {len(self.x)}, highest first)"
         what = "original · noisy input · reconstruction" if self.noise_slider.value > 0 else \
             "original · reconstruction"
         self.caption.value = f"{what} · image {i}{label} · MSE vs original <b>{self.mse:.4f}</b>"
 
     def show(self, index: int, noise: float | None = None):
-        """Display image ``index`` (and set the noise level); returns self."""
+        """Display image ``index`` (and set the noise level), in whichever order is chosen; returns self."""
         if noise is not None:
             self.noise_slider.value = noise
-        self.index_slider.value = int(index)
+        self.index_slider.value = int(self.rank[int(index)] - 1) if self.by_score else int(index)
         return self
 
 
