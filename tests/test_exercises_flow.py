@@ -84,7 +84,8 @@ def test_each_sampler_mistake_gets_its_hint(sampler, mistake):
 def test_training_with_the_reference_loss_matches_the_course_batch_for_batch():
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (96, 28, 28), dtype=np.uint8)
-    same = ex.train_with_yours(ex.reference_flow_matching_loss, x[:64], x[64:], epochs=1, width=8, batch_size=32)
+    same = ex.train_with_yours(ex.reference_flow_matching_loss, x[:64], x[64:], epochs=1, width=8, batch_size=32,
+                               run_eagerly=True)
     assert same["yours_batches"] == same["course_batches"] == 2
     assert same["yours"] == pytest.approx(same["course"], rel=1e-4)
     assert set(same["models"]) == {"yours", "course"}

@@ -215,7 +215,7 @@ def held_out_loss(model, x_val, seed: int = 0, batch_size: int = 100) -> float:
 
 
 def train_with_yours(flow_matching_loss, x_train, x_val, epochs: int = 1, width: int = 16,
-                     batch_size: int = 128, learning_rate: float = 2e-3, seed: int = 0) -> dict:
+                     batch_size: int = 128, learning_rate: float = 2e-3, seed: int = 0, run_eagerly: bool = False) -> dict:
     """Train a small unconditional pixel flow with the learner's loss and one with the course's (chapter 07, 7.1).
 
     Same weights at the start, same batches (``epochs`` over ``x_train``), optimiser and seed; nothing is stored. Returns the held-out
@@ -228,7 +228,8 @@ def train_with_yours(flow_matching_loss, x_train, x_val, epochs: int = 1, width:
     results, models = {}, {}
     for who, cls in (("yours", _flow_with_loss(flow_matching_loss)), ("course", PixelFlow)):
         with seeded(seed):
-            model = compile_flow(cls(width=width, num_classes=None, ema=0.0, seed=seed), learning_rate)
+            model = compile_flow(cls(width=width, num_classes=None, ema=0.0, seed=seed), learning_rate,
+                                 run_eagerly=run_eagerly)
             points = model.to_space(x_train)
             fit = fit_flow(model, points, None, epochs=epochs, batch_size=batch_size, seed=seed, decay=False)
         results[who] = held_out_loss(model, x_val, seed)

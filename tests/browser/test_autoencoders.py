@@ -11,6 +11,7 @@ pytestmark = pytest.mark.browser
 NOTEBOOK = "chapters/03_autoencoders.ipynb"
 CELLS = ("from helpers.models import autoencoder as ae", "N_TRAIN = by_mode", "x_train, x_test = to_float(",
          "pca = ae.PCA().fit(", "conv_ae = conv_run.model", "dae = ae.train_autoencoder(",
+         "(_, _), (fashion_u8, _) = load_fashion_mnist()",  # the anomaly scores the plain picker can sort by
          "picker_plain = ReconstructionPicker(", "panel = RetrainPanel(")
 
 

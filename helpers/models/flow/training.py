@@ -18,9 +18,12 @@ from ..vae.training import CosineDecay
 from .model import LatentFlow, PixelFlow
 
 
-def compile_flow(model, learning_rate: float = 2e-3, jit_compile="auto"):
-    """Adam; the loss and the weight average are in the model's ``train_step`` (chapter 07)."""
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile)
+def compile_flow(model, learning_rate: float = 2e-3, jit_compile="auto", run_eagerly: bool = False):
+    """Adam; the loss and the weight average are in the model's ``train_step`` (chapter 07).
+
+    ``run_eagerly`` skips tracing the step: slower per batch, but a run of a few batches (a test) starts at once."""
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=False if run_eagerly else jit_compile,
+                  run_eagerly=run_eagerly)
     return model
 
 
