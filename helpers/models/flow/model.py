@@ -25,6 +25,7 @@ import numpy as np
 from keras import ops
 
 from ..autoencoder import Autoencoder
+from ..ema import update_moving_average
 from . import process
 from .networks import build_latent_mlp, build_tiny_unet
 
@@ -97,12 +98,8 @@ class FlowMatcher(keras.Model):
 
     def update_ema(self):
         """``v_ema ← d·v_ema + (1-d)·v`` with the warm-up ``d = min(ema, (1+t)/(10+t))`` after ``t`` steps (§6)."""
-        if self.ema <= 0:
-            return
-        step = ops.cast(self.optimizer.iterations, "float32")
-        decay = ops.minimum(self.ema, (1.0 + step) / (10.0 + step))
-        for w_ema, w in zip(self.ema_network.weights, self.network.weights, strict=True):
-            w_ema.assign(decay * w_ema + (1.0 - decay) * w)
+        if self.ema > 0:
+            update_moving_average(self.ema_network, self.network, self.ema, self.optimizer.iterations)
 
     @property
     def sampling_network(self):

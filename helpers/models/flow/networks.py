@@ -35,6 +35,14 @@ class TimeFeatures(layers.Layer):
         return {**super().get_config(), "dim": self.dim, "max_frequency": self.max_frequency}
 
 
+def _inputs(shape: tuple, num_classes: int | None) -> list:
+    """The network's inputs: ``x_t`` of ``shape``, ``t`` (batch, 1) and, with classes, an int ``label`` (batch, 1)."""
+    inputs = [keras.Input(shape, name="x_t"), keras.Input((1,), name="t")]
+    if num_classes:
+        inputs.append(keras.Input((1,), dtype="int32", name="label"))
+    return inputs
+
+
 def _condition(t, label, width: int, num_classes: int | None, name: str):
     """The (time, label) embedding every block adds: sinusoidal t -> MLP, plus a learned label row."""
     h = layers.Dense(width, activation="silu", name=f"{name}_time_1")(TimeFeatures(name=f"{name}_time_features")(t))
@@ -52,13 +60,8 @@ def build_latent_mlp(latent_dim: int = 32, width: int = 512, blocks: int = 4, nu
     ``blocks`` residual blocks ``h + Dense(silu(Dense(silu(LayerNorm(h)) + c)))`` of ``width`` units, where
     ``c`` is the (time, label) embedding; the last layer starts at zero, so the untrained network predicts a
     zero velocity (a stable start)."""
-    x = keras.Input((latent_dim,), name="x_t")
-    t = keras.Input((1,), name="t")
-    inputs = [x, t]
-    label = None
-    if num_classes:
-        label = keras.Input((1,), dtype="int32", name="label")
-        inputs.append(label)
+    inputs = _inputs((latent_dim,), num_classes)
+    x, t, label = (*inputs, None)[:3]
     c = _condition(t, label, width, num_classes, name)
     h = layers.Dense(width, name=f"{name}_in")(x)
     for i in range(blocks):
@@ -88,13 +91,8 @@ def build_tiny_unet(width: int = 32, num_classes: int | None = None, name: str =
 
     28x28 (``width`` channels) -> 14x14 (2 ``width``) -> 7x7 (2 ``width``, the middle) and back up, with skip
     connections at each resolution; each residual block gets the (time, label) embedding."""
-    x = keras.Input((28, 28, 1), name="x_t")
-    t = keras.Input((1,), name="t")
-    inputs = [x, t]
-    label = None
-    if num_classes:
-        label = keras.Input((1,), dtype="int32", name="label")
-        inputs.append(label)
+    inputs = _inputs((28, 28, 1), num_classes)
+    x, t, label = (*inputs, None)[:3]
     c = _condition(t, label, 4 * width, num_classes, name)
     h28 = _res_block(layers.Conv2D(width, 3, padding="same", name=f"{name}_in")(x), c, width, f"{name}_d28")
     h14 = _res_block(layers.Conv2D(2 * width, 3, strides=2, padding="same", name=f"{name}_down14")(h28), c,

@@ -13,6 +13,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from ..ema import update_moving_average
 from .losses import LOSSES
 from .networks import with_one_hot
 
@@ -107,12 +108,8 @@ class TwoPlayerGAN(keras.Model):
 
     def update_ema(self):
         """``G_ema ← d·G_ema + (1-d)·G``, with a warm-up ``d = min(ema, (1+t)/(10+t))`` after ``t`` G steps."""
-        if self.ema <= 0:
-            return
-        step = ops.cast(self.g_optimizer.iterations, "float32")
-        decay = ops.minimum(self.ema, (1.0 + step) / (10.0 + step))
-        for w_ema, w in zip(self.generator_ema.weights, self.generator.weights, strict=True):
-            w_ema.assign(decay * w_ema + (1.0 - decay) * w)
+        if self.ema > 0:
+            update_moving_average(self.generator_ema, self.generator, self.ema, self.g_optimizer.iterations)
 
     def track(self, real_logits, fake_logits, **losses):
         """Update the trackers with the losses and ``d_real`` = mean D(x), ``d_fake`` = mean D(G(z)); return them."""
