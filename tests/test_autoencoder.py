@@ -74,6 +74,24 @@ def test_training_is_deterministic_and_lowers_the_loss():
         np.testing.assert_array_equal(a, b)
 
 
+def test_train_autoencoder_validates_on_x_val_and_keys_the_store_on_both_sets(tmp_path, monkeypatch):
+    # chapter 03 trains on a split of the training images: another split must never reuse a stored model
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    x, x_val = (np.random.default_rng(0).integers(0, 256, (n, 28, 28), dtype=np.uint8) for n in (64, 16))
+
+    def train(x_train, x_validation):
+        return A.train_autoencoder(x_train, x_val=x_validation, latent_dim=3, arch="dense", epochs=1, batch_size=32,
+                                   seed=1, store="tiny_ae")
+
+    first = train(x, x_val)
+    assert first.source == "trained now"
+    assert first.history["val_loss"][0] == pytest.approx(A.reconstruction_mse(first.model, x_val), rel=1e-4)
+    assert train(x, x_val).source.startswith("loaded from the store")
+    assert train(x[:48], x_val).source == "trained now"  # another training set
+    assert train(x, x_val[:8]).source == "trained now"  # another validation set
+    assert len(list(tmp_path.rglob("meta.json"))) == 3
+
+
 def test_save_and_load_round_trip_keeps_the_code_gaussian(tmp_path):
     model = tiny(arch="conv", latent_dim=4, noise_std=0.2)
     A.compile_autoencoder(model, 1e-2)

@@ -264,6 +264,27 @@ def test_stratified_split_exact_counts_and_seed():
         datasets.stratified_split(x[:9], y)
 
 
+def test_stratified_split_of_images_is_disjoint_seeded_and_checks_its_size():
+    # chapters 03 and 04 hold out their validation images with it: disjoint, same seed -> same split
+    y = np.repeat(np.arange(4), 25)
+    x = np.arange(100, dtype=np.uint8)[:, None, None] + np.zeros((1, 28, 28), np.uint8)  # image i holds value i
+    (x_tr, y_tr), (x_val, y_val) = datasets.stratified_split(x, y, val_size=0.2, seed=5)
+    assert x_tr.shape == (80, 28, 28) and x_val.shape == (20, 28, 28) and y_tr.shape == (80,) and y_val.shape == (20,)
+    tr, val = x_tr[:, 0, 0], x_val[:, 0, 0]
+    assert not set(tr) & set(val) and set(tr) | set(val) == set(range(100))
+    assert np.array_equal(y[tr], y_tr) and np.array_equal(y[val], y_val)  # images stay paired with their labels
+    assert np.bincount(y_val).tolist() == [5, 5, 5, 5]
+    (_, _), (x_again, _) = datasets.stratified_split(x, y, val_size=0.2, seed=5)
+    (_, _), (x_other, _) = datasets.stratified_split(x, y, val_size=0.2, seed=6)
+    assert np.array_equal(x_again, x_val) and not np.array_equal(x_other, x_val)
+    for bad in (1.5, -0.1, 20.5):
+        with pytest.raises(ValueError, match="neither a fraction"):
+            datasets.stratified_split(x, y, val_size=bad)
+    for bad in (0, 0.0, 100, 0.001):  # no validation rows, or no training rows left
+        with pytest.raises(ValueError, match="need 0 < n_val < n"):
+            datasets.stratified_split(x, y, val_size=bad)
+
+
 def test_stratified_split_proportional_hand_computed():
     # 70/30 classes, 10 validation rows -> exactly 7 and 3
     y = np.array([0] * 70 + [1] * 30)

@@ -134,6 +134,26 @@ def test_training_lowers_the_negative_elbo_deterministically():
         np.testing.assert_array_equal(a, b)
 
 
+def test_train_vae_scores_the_validation_images_and_keys_the_store_on_them(tmp_path, monkeypatch):
+    # chapter 04 trains on a split of the training images: another split must never reuse a stored model
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    rng = np.random.default_rng(0)
+    x, x_val = rng.integers(0, 256, (64, 28, 28), dtype=np.uint8), rng.integers(0, 256, (16, 28, 28), dtype=np.uint8)
+
+    def train(x_train, x_validation):
+        return V.train_vae(x_train, x_val=x_validation, latent_dim=2, hidden=(8,), epochs=1, batch_size=32, seed=1,
+                           store="tiny_vae")
+
+    first = train(x, x_val)
+    assert first.source == "trained now" and len(first.history["val_neg_elbo"]) == 1
+    expected = first.model.negative_elbo(V.binarize(x_val, seed=1), seed=0)["neg_elbo"]
+    assert first.history["val_neg_elbo"][0] == pytest.approx(expected, rel=0.05)  # one z draw each: close, not equal
+    assert train(x, x_val).source.startswith("loaded from the store")
+    assert train(x[:48], x_val).source == "trained now"  # another training set
+    assert train(x, x_val[:8]).source == "trained now"  # another validation set
+    assert len(list(tmp_path.rglob("meta.json"))) == 3
+
+
 # --------------------------------------------------------- conditional VAE
 def test_conditional_output_depends_on_label_and_labels_are_required():
     model = tiny(V.ConditionalVAE, latent_dim=2, hidden=(8,))

@@ -9,7 +9,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = "chapters/03_autoencoders.ipynb"
-CELLS = ("from helpers.models import autoencoder as ae", "N_TRAIN = by_mode", "x_train, x_test = to_float(",
+CELLS = ("from helpers.models import autoencoder as ae", "N_TRAIN = by_mode", "x_train, x_val, x_test = to_float(",
          "pca = ae.PCA().fit(", "conv_ae = conv_run.model", "dae = ae.train_autoencoder(",
          "(_, _), (fashion_u8, _) = load_fashion_mnist()",  # the anomaly scores the plain picker can sort by
          "picker_plain = ReconstructionPicker(", "panel = RetrainPanel(")
@@ -75,8 +75,8 @@ def test_autoencoders_widgets_respond_and_train_on_click(lab):
     lab.wait_changed(lambda: images.count(), 0, "the number of images in the training panel after a click")
     lab.wait_changed(lambda: panel.inner_text(), text, "the training panel's text after a click")
     lab.wait_enabled(button, "the train button after training")
-    lab.wait_status(panel, r"run 1: latent_dim=8, noise_std=0 → test MSE [\d.]+")
-    assert re.match(r"run 1: latent_dim=8, noise_std=0 → test MSE [\d.]+", lab.panel_status(panel)), \
+    lab.wait_status(panel, r"run 1: latent_dim=8, noise_std=0 → validation MSE [\d.]+")
+    assert re.match(r"run 1: latent_dim=8, noise_std=0 → validation MSE [\d.]+", lab.panel_status(panel)), \
         lab.panel_status(panel)
     assert images.first.evaluate("img => img.complete && img.naturalWidth") > 0, "the new reconstructions did not load"
     lab.assert_no_errors()

@@ -2,7 +2,7 @@
 
 :func:`compile_vae` (Adam; the loss is in the model's ``train_step``),
 :class:`CosineDecay` (the learning-rate schedule, also inside a wall-clock
-budget), :func:`fit_vae` (test ``-ELBO`` every epoch), :func:`train_vae`
+budget), :func:`fit_vae` (validation ``-ELBO`` every epoch), :func:`train_vae`
 (build + fit, kept in :mod:`helpers.store`), :func:`measure_throughput`, and
 the recipe functions that :mod:`helpers.models.registry` lists. Import them
 from :mod:`helpers.models.vae`.
@@ -64,15 +64,17 @@ class CosineDecay(keras.callbacks.Callback):
         self.model.optimizer.learning_rate.assign(self.base)
 
 
-def fit_vae(model, x_train, y_train=None, x_test=None, y_test=None, epochs: int | None = 10,
+def fit_vae(model, x_train, y_train=None, x_val=None, y_val=None, epochs: int | None = 10,
             batch_size: int = 128, seconds: float | None = None, seed: int = 0, decay: bool = True,
             verbose=0, callbacks=(), backup_dir=None, progress: str | None = None):
-    """Train on images ``x_train`` (uint8 or float in [0, 1]); report the test ``-ELBO`` each epoch (chapter 04).
+    """Train on images ``x_train`` (uint8 or float in [0, 1]); report the validation ``-ELBO`` each epoch (chapter 04).
 
-    ``x_test`` (if given) is binarised once with ``seed`` and used as validation
-    data, so ``result.history["val_neg_elbo"]`` is the test negative ELBO in nats
-    per epoch. ``seconds`` caps the wall-clock time; ``decay`` anneals the
-    learning rate over ``epochs`` or ``seconds`` (:class:`CosineDecay`).
+    ``x_val`` (if given; held-out training images, not the test set) is
+    binarised once with ``seed`` and used as validation data, so
+    ``result.history["val_neg_elbo"]`` is the validation negative ELBO in nats
+    per epoch (``y_val``: its labels, for the conditional VAE). ``seconds``
+    caps the wall-clock time; ``decay`` anneals the learning rate over
+    ``epochs`` or ``seconds`` (:class:`CosineDecay`).
     Returns a :class:`helpers.training.TrainResult`.
     """
     from ...datasets import image_batches, to_float
@@ -81,9 +83,9 @@ def fit_vae(model, x_train, y_train=None, x_test=None, y_test=None, epochs: int 
     if conditional and y_train is None:
         raise ValueError("a conditional VAE needs y_train")
     validation = None
-    if x_test is not None:
-        x_val = binarize(x_test, seed=seed) if model.binarize else to_float(x_test)
-        validation = (x_val, np.asarray(y_test)) if conditional else (x_val,)
+    if x_val is not None:
+        x_val = binarize(x_val, seed=seed) if model.binarize else to_float(x_val)
+        validation = (x_val, np.asarray(y_val)) if conditional else (x_val,)
     data = image_batches(x_train, np.asarray(y_train) if conditional else None, batch_size=batch_size, seed=seed)
     base = float(ops.convert_to_numpy(model.optimizer.learning_rate))
     schedule = [CosineDecay(epochs, seconds, base=base)] if decay else []
@@ -92,13 +94,15 @@ def fit_vae(model, x_train, y_train=None, x_test=None, y_test=None, epochs: int 
                         callbacks=[*schedule, *callbacks], backup_dir=backup_dir, progress=progress)
 
 
-def train_vae(x_train, y_train=None, x_test=None, y_test=None, latent_dim: int = 32, hidden=(512, 256),
+def train_vae(x_train, y_train=None, x_val=None, y_val=None, latent_dim: int = 32, hidden=(512, 256),
               beta: float = 1.0, conditional: bool = False, learning_rate: float = 2e-3, epochs: int | None = 10,
               batch_size: int = 128, seconds: float | None = None, seed: int = 0, store: str | None = None,
               retrain: bool | None = None, verbose=0, progress: bool = False):
     """Build, compile and train a :class:`VAE` (or :class:`ConditionalVAE`); ``store="name"`` keeps it.
 
-    Every argument and a fingerprint of the data are part of the store's key (chapter 04).
+    ``x_val``/``y_val`` are the validation images (and labels) scored after every epoch. Every
+    argument and a fingerprint of the data (training and validation) are part of the store's key,
+    so another split trains a new model (chapter 04).
     """
     from ... import store as model_store
 
@@ -107,11 +111,11 @@ def train_vae(x_train, y_train=None, x_test=None, y_test=None, latent_dim: int =
         return compile_vae(cls(latent_dim=latent_dim, hidden=hidden, beta=beta, seed=seed), learning_rate)
 
     def fit(model, backup_dir=None):
-        return fit_vae(model, x_train, y_train if conditional else None, x_test, y_test, epochs=epochs,
+        return fit_vae(model, x_train, y_train if conditional else None, x_val, y_val, epochs=epochs,
                        batch_size=batch_size, seconds=seconds, seed=seed, verbose=verbose, backup_dir=backup_dir,
                        progress=(store or type(model).__name__) if progress else None)
 
-    data = model_store.fingerprint(x_train, y_train if conditional else None, x_test, y_test)
+    data = model_store.fingerprint(x_train, y_train if conditional else None, x_val, y_val)
     settings = {"data": data, "epochs": epochs, "batch_size": batch_size, "seconds": seconds}
     return model_store.train_or_load(store, build, fit, settings, seed=seed, retrain=retrain)
 
