@@ -29,6 +29,7 @@ import numpy as np
 
 from .atomic import write_atomically
 from .errors import TrainingDiverged
+from .memory import release_free_memory
 from .results import TrainResult
 
 __all__ = ["TrainResult", "TrainingDiverged", "TimeBudget", "Recorder", "DivergenceGuard", "fit"]
@@ -193,6 +194,7 @@ def fit(model, x, y=None, *, name: str | None = None, seconds: float | None = No
         raise
     if backup_dir:
         shutil.rmtree(backup_dir, ignore_errors=True)  # finished: Keras removed its files, ours go too
+    release_free_memory()  # what the run freed goes back to the system (helpers.memory)
     return TrainResult(model=model, batches=recorder.batches, seconds=recorder.seconds,
                        epochs=budget.epochs_done, batch_size=batch_size,
                        first_batch_seconds=recorder.first_batch_seconds,

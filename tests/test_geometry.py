@@ -130,3 +130,22 @@ def test_pca_errors_are_explained(small_matrix):
         geometry.PCA(2).fit(small_matrix).transform(small_matrix, 3)
     with pytest.raises(ValueError, match="at least 2 rows"):
         geometry.PCA().fit(small_matrix[:1])
+
+
+def test_nearest_neighbours_across_reference_slices_matches_brute_force(toy, monkeypatch):
+    """The reference is converted to float32 a slice at a time; answers must not depend on the slice size."""
+    q, r = toy[:9], toy[9:]
+    brute = np.sqrt(((q.reshape(9, 1, -1).astype(np.float64) - r.reshape(1, len(r), -1)) ** 2).sum(-1))
+    for rows in (1, 7, 50, 10_000):
+        monkeypatch.setattr(geometry, "REFERENCE_ROWS", rows)
+        dist, idx = geometry.nearest_neighbours(q, r, chunk=4)
+        np.testing.assert_array_equal(idx, brute.argmin(1))
+        np.testing.assert_allclose(dist, brute.min(1), rtol=1e-9)
+
+
+def test_nearest_neighbours_ties_go_to_the_first_reference_row(monkeypatch):
+    reference = np.array([[5.0, 5.0], [1.0, 0.0], [9.0, 9.0], [1.0, 0.0], [0.0, 1.0]])
+    for rows in (1, 2, 3, 100):  # the tied rows 1, 3 and 4 in one slice or in different ones
+        monkeypatch.setattr(geometry, "REFERENCE_ROWS", rows)
+        dist, idx = geometry.nearest_neighbours(np.zeros((1, 2)), reference)
+        assert idx.tolist() == [1] and dist.tolist() == [1.0]

@@ -4,7 +4,7 @@ Every function takes ``(N, ...)`` arrays and treats each row (flattened) as a
 point. Squared distances use the expansion
 :math:`\\lVert a-b\\rVert^2 = \\lVert a\\rVert^2 + \\lVert b\\rVert^2 - 2\\,a\\cdot b`, one
 matrix product per block of rows (BLAS, all cores), and the blocks are sized
-so that one ``(rows, len(b))`` block stays under about 64 MB: 60,000 training
+so that one ``(rows, len(b))`` block stays under about 16 MB: 60,000 training
 images fit on a laptop. The answer does not depend on the block size.
 
 * :func:`pairwise_distances`: the full ``(len(a), len(b))`` matrix (small sets).
@@ -23,8 +23,10 @@ import numpy as np
 
 from .features import MetricsError
 
-#: Elements of one squared-distance block (2**24 floats: 64 MB in float32).
-BLOCK_ELEMENTS = 2 ** 24
+#: Elements of one squared-distance block (2**22 floats: 16 MB in float32; three live at once at most).
+BLOCK_ELEMENTS = 2 ** 22
+#: Reference rows that :func:`nearest_neighbours` converts to float32 at a time (8,192 MNIST images: 25 MB).
+REFERENCE_ROWS = 8192
 
 
 def _points(x, dtype) -> np.ndarray:
@@ -77,11 +79,21 @@ def nearest_neighbours(queries, reference, chunk: int | None = None) -> tuple[np
     §7 (coverage, memorisation), chapter 01 §3 and §5 (``knn_predict``,
     ``find_duplicates``).
     """
-    q, r = _points(queries, np.float32), _points(reference, np.float32)
-    idx = np.empty(len(q), dtype=np.int64)
-    for start, d2 in squared_distance_blocks(q, r, chunk):
-        idx[start:start + len(d2)] = np.argmin(d2, axis=1)
-    dist = np.sqrt(np.sum((q.astype(np.float64) - r[idx].astype(np.float64)) ** 2, axis=1))
+    q = _points(queries, np.float32)
+    r = np.asarray(reference)
+    r = r.reshape(len(r), -1)
+    best = np.full(len(q), np.inf, dtype=np.float32)
+    idx = np.zeros(len(q), dtype=np.int64)
+    for ref_start in range(0, len(r), REFERENCE_ROWS):  # float32 copies of a slice at a time, not of all 60,000
+        ref = r[ref_start:ref_start + REFERENCE_ROWS].astype(np.float32)
+        for start, d2 in squared_distance_blocks(q, ref, chunk):
+            rows = slice(start, start + len(d2))
+            j = np.argmin(d2, axis=1)
+            nearer = d2[np.arange(len(d2)), j] < best[rows]  # strictly: on a tie the earlier row stays
+            best[rows] = np.where(nearer, d2[np.arange(len(d2)), j], best[rows])
+            idx[rows] = np.where(nearer, j + ref_start, idx[rows])
+    nearest = r[idx].astype(np.float32).astype(np.float64)  # rounded as the queries were: copies give exactly 0
+    dist = np.sqrt(np.sum((q.astype(np.float64) - nearest) ** 2, axis=1))
     return dist, idx
 
 

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..memory import release_free_memory
 from .features import MetricsError, as_images, as_labels, canonical_dataset, evaluator, real_data
 from .fidelity import DC_K, classifier_score, density_coverage, label_fidelity, precision_recall
 from .frechet import frechet_distance
@@ -172,6 +173,7 @@ def evaluate_samples(x, y=None, dataset: str = "mnist", metrics=ALL_METRICS, n_r
                         trtr_acc=_TRTR_CACHE.get(key)))
         _TRTR_CACHE[key] = res["trtr_acc"]
         seconds["tstr"] = time.perf_counter() - t
+    release_free_memory()  # the distance blocks and TSTR's training freed a lot (helpers.memory)
     return res
 
 
