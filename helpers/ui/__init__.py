@@ -16,6 +16,8 @@ training asks for a progress line; it is silent outside a notebook.
   ``RetrainPanel`` (a ``TrainPanel``).
 * ``ui.gan`` (chapter 05): ``TrainAndWatch`` (a ``TrainPanel``), ``LatentWalk``, ``ClassPicker``.
 * ``ui.metrics`` (chapter 06): ``MetricsExplorer``, ``pairs_mosaic``.
+* ``ui.postprocess`` (chapter 06): ``FilterExplorer``, a threshold slider over a filter
+  classifier's confidence, with the kept and rejected samples.
 * ``ui.progress`` (chapters 02-05): ``LiveProgress``, the Keras callback that shows live
   training numbers (and GAN samples) in a notebook, and ``format_line``.
 * ``ui.compat`` (all panels): where ipywidgets 7 (Colab) and 8 differ, e.g.
