@@ -55,7 +55,7 @@ def limit_arenas(arenas: int = ARENAS, environ=os.environ) -> bool:
 
 
 def arena_limit() -> int | None:
-    """The arena cap :func:`limit_arenas` set in this process, or ``None`` (tests, chapter 00's set-up notes)."""
+    """The arena cap :func:`limit_arenas` set in this process, or ``None`` (tests)."""
     return _STATE["arenas"]
 
 
