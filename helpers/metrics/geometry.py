@@ -89,8 +89,9 @@ def nearest_neighbours(queries, reference, chunk: int | None = None) -> tuple[np
         for start, d2 in squared_distance_blocks(q, ref, chunk):
             rows = slice(start, start + len(d2))
             j = np.argmin(d2, axis=1)
-            nearer = d2[np.arange(len(d2)), j] < best[rows]  # strictly: on a tie the earlier row stays
-            best[rows] = np.where(nearer, d2[np.arange(len(d2)), j], best[rows])
+            d2_min = d2[np.arange(len(d2)), j]
+            nearer = d2_min < best[rows]  # strictly: on a tie the earlier row stays
+            best[rows] = np.where(nearer, d2_min, best[rows])
             idx[rows] = np.where(nearer, j + ref_start, idx[rows])
     nearest = r[idx].astype(np.float32).astype(np.float64)  # rounded as the queries were: copies give exactly 0
     dist = np.sqrt(np.sum((q.astype(np.float64) - nearest) ** 2, axis=1))
