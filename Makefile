@@ -11,7 +11,7 @@ export COURSE_DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)/mnist),$(SHARED_DATA),)
 
 help:
 	@echo "make lab    - set up .venv and open the course in JupyterLab (options: LAB_ARGS=\"--port 8890 --no-browser\")"
-	@echo "make test   - set up .venv and run every test (unit + notebooks in smoke mode + browser)"
+	@echo "make test   - set up .venv and run every test (unit + notebooks in smoke mode + browser; TEST_WORKERS=2)"
 	@echo "make test-browser - only the JupyterLab-in-Chromium tests (needs: apt-get install chromium)"
 	@echo "make test-colab - Google Colab's versions (requirements-colab.txt) in .venv-colab: widget tests + notebooks"
 	@echo "make test-grading - .venv-instructor (nbgrader): the worked solutions under nbval + an autograde round trip"
@@ -117,10 +117,17 @@ chapters: $(STAMP)
 data: $(STAMP)
 	$(PY) -m helpers data
 
+# make test's unit tests and notebooks run in TEST_WORKERS pytest-xdist processes (2: one per core of a small
+# laptop or CI machine; more only with the memory for them, ~2.5 GB each); --dist loadscope keeps each notebook's
+# cells, and each test module, in one process and in order. The notebooks come first, so that the longest units
+# start first. make test TEST_WORKERS=0 runs everything in one process (for debugging).
+TEST_WORKERS ?= 2
+XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope)
+
 test: $(STAMP) $(BROWSER_STAMP)
 	@start=$$(date +%s); \
-	COURSE_MODE=smoke $(PY) -m pytest tests chapters --nbval-lax -p no:cacheprovider -m "not browser and not grading" \
-		--durations=10; status=$$?; \
+	COURSE_MODE=smoke $(PY) -m pytest chapters tests --nbval-lax -p no:cacheprovider -m "not browser and not grading" \
+		$(XDIST) --durations=10; status=$$?; \
 	mid=$$(date +%s); \
 	$(BROWSER_TESTS); bstatus=$$?; \
 	end=$$(date +%s); \

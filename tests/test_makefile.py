@@ -79,6 +79,15 @@ def test_make_test_grading_builds_the_instructor_venv_and_make_test_leaves_the_r
     assert "COURSE_MODE=smoke" in round_trip and "COURSE_REQUIRE_GRADING=1" in round_trip
     (solutions,) = [x for x in lines if "-m pytest solutions --nbval-lax" in x]  # the worked solutions run here
     assert "COURSE_MODE=smoke" in solutions
-    (make_test,) = [x for x in _dry_run("test").splitlines() if "-m pytest tests chapters --nbval-lax" in x]
+    (make_test,) = [x for x in _dry_run("test").splitlines() if "-m pytest chapters tests --nbval-lax" in x]
     assert '-m "not browser and not grading"' in make_test  # the round trip runs only in make test-grading
     assert "solutions" not in make_test  # ... and the solutions too, to keep make test under 10 minutes
+
+
+def test_make_test_runs_two_workers_that_keep_each_notebook_in_one_kernel_and_zero_runs_serially():
+    (parallel,) = [x for x in _dry_run("test").splitlines() if "-m pytest chapters tests" in x]
+    assert "-n 2 --dist loadscope" in " ".join(parallel.split())  # loadscope: a notebook's cells stay together
+    (serial,) = [x for x in _dry_run("test", "TEST_WORKERS=0").splitlines() if "-m pytest chapters tests" in x]
+    assert "-n" not in serial.split() and "--dist" not in serial
+    requirements = (ROOT / "requirements.txt").read_text()
+    assert "pytest-xdist" in requirements  # make test's -n needs it in .venv

@@ -129,6 +129,10 @@ RECIPES = {r.name: r for r in (
     Recipe("cgan", "conditional GAN (projection D + auxiliary classifier), chapter 05", True,
            partial(gan_training.build_recipe_model, "cgan"), gan_training.fit_recipe_model,
            gan_training.generate_recipe_samples),
+    Recipe("wgan_gp", "WGAN-GP (critic + gradient penalty λ = 10 on uniform interpolates, 5 critic steps per "
+                      "G step, EMA generator), chapter 05", False,
+           partial(gan_training.build_recipe_model, "wgan_gp"), gan_training.fit_recipe_model,
+           gan_training.generate_recipe_samples),
     Recipe("flow", "latent flow matching: residual MLP velocity on a conv autoencoder's 32-d codes, "
                    "20 Euler steps (chapter 07)", False,
            partial(flow_training.build_recipe_model, "latent", False), flow_training.fit_recipe_model,

@@ -1,8 +1,9 @@
-"""What chapter 05's three GANs share: two networks, two optimisers, an EMA generator, sampling.
+"""What chapter 05's GANs share: two networks, two optimisers, an EMA generator, sampling.
 
 Each GAN (:class:`~helpers.models.gan.dcgan.DCGAN`,
 :class:`~helpers.models.gan.cgan.ConditionalGAN`,
-:class:`~helpers.models.gan.infogan.InfoGAN`) is its own short class with its
+:class:`~helpers.models.gan.infogan.InfoGAN`,
+:class:`~helpers.models.gan.wgan.WGANGP`) is its own short class with its
 own ``train_step``; this base holds only the machinery that is the same for
 all of them, none of which changes the objective.
 """
@@ -26,10 +27,14 @@ class TwoPlayerGAN(keras.Model):
     ``generator_ema``, which :meth:`generate` uses (averaging out the
     oscillation of adversarial training gives cleaner digits after a few
     CPU-minutes). Randomness in training comes from the model's own
-    ``seed_generator``. The base of chapter 05's DCGAN, conditional GAN and InfoGAN.
+    ``seed_generator``. The base of chapter 05's DCGAN, conditional GAN, InfoGAN and WGAN-GP.
     """
 
     conditional = False
+    #: Adam's (β₁, β₂) for both players: β₁ = 0.5, the DCGAN recipe (Radford et al., 2016).
+    adam_betas = (0.5, 0.999)
+    #: The ``loss=`` names this GAN accepts: (D's loss, G's loss) as functions of D's logits.
+    losses = LOSSES
 
     def __init__(self, latent_dim: int = 64, width: int = 64, d_width: int | None = None, ema: float = 0.995,
                  dropout: float = 0.0, batch_norm: bool = True, spectral_norm: bool = False, seed: int = 0,
@@ -39,8 +44,8 @@ class TwoPlayerGAN(keras.Model):
         self.ema, self.dropout, self.seed = float(ema), float(dropout), int(seed)
         self.batch_norm, self.spectral_norm = bool(batch_norm), bool(spectral_norm)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
-        self.d_loss_fn, self.g_loss_fn = LOSSES["non_saturating"]
-        self.loss_name, self.label_smoothing = "non_saturating", 0.0
+        self.loss_name, self.label_smoothing = next(iter(self.losses)), 0.0
+        self.d_loss_fn, self.g_loss_fn = self.losses[self.loss_name]
 
     def _set_networks(self, generator, discriminator, trackers):
         """Keep G, an EMA copy of it (``keras.models.clone_model``), D and one ``Mean`` tracker per name."""
@@ -59,15 +64,21 @@ class TwoPlayerGAN(keras.Model):
                       seed=self.seed)
         return config
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss: str = "non_saturating",
+    @classmethod
+    def adam(cls, learning_rate: float):
+        """An Adam optimiser with this GAN's :attr:`adam_betas`."""
+        return keras.optimizers.Adam(learning_rate, beta_1=cls.adam_betas[0], beta_2=cls.adam_betas[1])
+
+    def compile(self, d_optimizer=None, g_optimizer=None, loss: str | None = None,
                 label_smoothing: float = 0.0, learning_rate: float = 2e-4, **kwargs):
-        """Two Adam(β₁=0.5) optimisers unless given; ``loss`` is a key of :data:`~helpers.models.gan.losses.LOSSES`."""
-        if loss not in LOSSES:
-            raise ValueError(f"loss={loss!r} is not one of {sorted(LOSSES)}")
+        """Two :meth:`adam` optimisers unless given; ``loss`` is a key of :attr:`losses` (default: the first)."""
+        loss = loss or next(iter(self.losses))
+        if loss not in self.losses:
+            raise ValueError(f"loss={loss!r} is not one of {sorted(self.losses)}")
         super().compile(**kwargs)
-        self.d_optimizer = d_optimizer or keras.optimizers.Adam(learning_rate, beta_1=0.5)
-        self.g_optimizer = g_optimizer or keras.optimizers.Adam(learning_rate, beta_1=0.5)
-        self.d_loss_fn, self.g_loss_fn = LOSSES[loss]
+        self.d_optimizer = d_optimizer or self.adam(learning_rate)
+        self.g_optimizer = g_optimizer or self.adam(learning_rate)
+        self.d_loss_fn, self.g_loss_fn = self.losses[loss]
         self.loss_name, self.label_smoothing = loss, float(label_smoothing)
         # Build the optimisers now, so a saved model's optimiser state (moments, step count) reloads too.
         self.d_optimizer.build(self.discriminator.trainable_variables)
@@ -83,8 +94,7 @@ class TwoPlayerGAN(keras.Model):
 
     def compile_from_config(self, config):
         if config:
-            self.compile(keras.optimizers.Adam(config["d_lr"], beta_1=0.5),
-                         keras.optimizers.Adam(config["g_lr"], beta_1=0.5),
+            self.compile(self.adam(config["d_lr"]), self.adam(config["g_lr"]),
                          loss=config["loss"], label_smoothing=config["label_smoothing"])
 
     @property
@@ -113,7 +123,11 @@ class TwoPlayerGAN(keras.Model):
 
     def track(self, real_logits, fake_logits, **losses):
         """Update the trackers with the losses and ``d_real`` = mean D(x), ``d_fake`` = mean D(G(z)); return them."""
-        values = {**losses, "d_real": ops.mean(ops.sigmoid(real_logits)), "d_fake": ops.mean(ops.sigmoid(fake_logits))}
+        return self.update_trackers(**losses, d_real=ops.mean(ops.sigmoid(real_logits)),
+                                    d_fake=ops.mean(ops.sigmoid(fake_logits)))
+
+    def update_trackers(self, **values):
+        """Add each value to the tracker of its name; return every tracker's running mean (``fit``'s logs)."""
         for name, value in values.items():
             self.trackers[name].update_state(value)
         return {m.name: m.result() for m in self.metrics}

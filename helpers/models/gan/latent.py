@@ -1,4 +1,4 @@
-"""Walking a GAN's inputs (chapter 05 §8): spherical interpolation of noise, blends of classes."""
+"""Walking a GAN's inputs (chapter 05 §9): spherical interpolation of noise, blends of classes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ def slerp(z0, z1, t):
     A straight line between two Gaussian samples passes near the origin, where
     the prior has almost no samples of that norm; slerp keeps the norm.
     ``t`` is a scalar or an array of steps in [0, 1]; returns (len(t), latent_dim).
-    Chapter 05 §8, through :class:`~helpers.ui.gan.LatentWalk`.
+    Chapter 05 §9, through :class:`~helpers.ui.gan.LatentWalk`.
     """
     z0, z1 = np.asarray(z0, np.float64), np.asarray(z1, np.float64)
     t = np.atleast_1d(np.asarray(t, np.float64))[:, None]

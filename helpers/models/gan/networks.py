@@ -36,8 +36,26 @@ def build_generator(latent_dim: int = 64, width: int = 64, num_classes: int | No
     return keras.Model(inputs if num_classes else z, x, name=name)
 
 
+@keras.saving.register_keras_serializable(package="course")
+class MinibatchStdDev(layers.Layer):
+    """Append one channel holding the batch's average feature standard deviation (Karras et al., 2018).
+
+    A generator that collapses onto a few digits makes batches whose features
+    barely vary; this channel lets D see that, from the batch, and punish it
+    (chapter 05 §5). D sees real and fake batches separately, so the statistic
+    is a real batch's or a fake batch's, never a mixture.
+    """
+
+    def call(self, h):
+        spread = ops.mean(ops.sqrt(ops.var(h, axis=0) + 1e-8))  # one number for the batch
+        return ops.concatenate([h, ops.ones_like(h[..., :1]) * spread], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] + 1)
+
+
 def build_discriminator(width: int = 64, num_classes: int | None = None, dropout: float = 0.0,
-                        spectral_norm: bool = False, code_head: int | None = None,
+                        spectral_norm: bool = False, code_head: int | None = None, minibatch_std: bool = False,
                         name: str = "discriminator") -> keras.Model:
     """x (and label) -> Conv w (14×14) -> Conv 2w (7×7) -> flattened features h -> logit (chapter 05 §4).
 
@@ -49,6 +67,7 @@ def build_discriminator(width: int = 64, num_classes: int | None = None, dropout
     statistics would let it tell them apart by the batch rather than the image.
     ``spectral_norm=True`` divides each kernel by its largest singular value,
     which bounds how sharply D reacts to its input (a smoother teacher for G).
+    ``minibatch_std=True`` adds a :class:`MinibatchStdDev` channel at 7×7.
     """
     def conv(filters):
         layer = layers.Conv2D(filters, 4, strides=2, padding="same")
@@ -57,6 +76,8 @@ def build_discriminator(width: int = 64, num_classes: int | None = None, dropout
     x = keras.Input((28, 28, 1), name="image")
     h = layers.LeakyReLU(0.2)(conv(width)(x))
     h = layers.LeakyReLU(0.2)(conv(2 * width)(h))
+    if minibatch_std:
+        h = MinibatchStdDev(name="minibatch_std")(h)
     h = layers.Flatten(name="features")(h)
     if dropout:
         h = layers.Dropout(dropout)(h)
@@ -66,7 +87,7 @@ def build_discriminator(width: int = 64, num_classes: int | None = None, dropout
     if not num_classes:
         return keras.Model(x, logit, name=name)
     y = keras.Input((), dtype="int32", name="label")
-    projection = layers.Dot(axes=-1)([layers.Embedding(num_classes, 7 * 7 * 2 * width, name="projection")(y), h])
+    projection = layers.Dot(axes=-1)([layers.Embedding(num_classes, h.shape[-1], name="projection")(y), h])
     class_logits = layers.Dense(num_classes, name="class_logits")(h)
     return keras.Model([x, y], [layers.Add(name="cond_logit")([logit, projection]), class_logits], name=name)
 

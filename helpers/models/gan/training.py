@@ -10,6 +10,7 @@ from .cgan import ConditionalGAN
 from .data import from_gan_range, make_gan_dataset
 from .dcgan import DCGAN
 from .infogan import InfoGAN
+from .wgan import WGANGP
 
 #: Defaults chosen for quality per CPU-minute on 2 cores (chapter 05 §4).
 DEFAULTS = dict(latent_dim=64, width=32, batch_size=128, learning_rate=5e-4, ema=0.995)
@@ -71,16 +72,15 @@ class SampleGrid(keras.callbacks.Callback):
 
 
 def build_gan(kind: str = "dcgan", seed: int = 0, learning_rate: float = DEFAULTS["learning_rate"],
-              d_learning_rate: float | None = None, loss: str = "non_saturating", label_smoothing: float = 0.0,
+              d_learning_rate: float | None = None, loss: str | None = None, label_smoothing: float = 0.0,
               run_eagerly: bool = False, **model_kwargs):
-    """A compiled ``"dcgan"``, ``"cgan"`` or ``"infogan"`` with the course defaults (chapter 05)."""
-    classes = {"dcgan": DCGAN, "cgan": ConditionalGAN, "infogan": InfoGAN}
+    """A compiled ``"dcgan"``, ``"cgan"``, ``"infogan"`` or ``"wgan_gp"`` with the course defaults (chapter 05)."""
+    classes = {"dcgan": DCGAN, "cgan": ConditionalGAN, "infogan": InfoGAN, "wgan_gp": WGANGP}
     if kind not in classes:
         raise ValueError(f"kind must be one of {sorted(classes)}, not {kind!r}")
     kwargs = {k: DEFAULTS[k] for k in ("latent_dim", "width", "ema")}
     model = classes[kind](seed=seed, **{**kwargs, **model_kwargs})
-    model.compile(keras.optimizers.Adam(d_learning_rate or learning_rate, beta_1=0.5),
-                  keras.optimizers.Adam(learning_rate, beta_1=0.5),
+    model.compile(model.adam(d_learning_rate or learning_rate), model.adam(learning_rate),
                   loss=loss, label_smoothing=label_smoothing, run_eagerly=run_eagerly)
     return model
 
@@ -111,13 +111,15 @@ def fit_gan(model, x_train, y_train=None, epochs: int | None = None, seconds: fl
 def train_gan(x_train, y_train=None, conditional: bool = False, info_codes: int = 0, epochs: int | None = None,
               seconds: float | None = None, steps: int | None = None, seed: int = 0,
               batch_size: int = DEFAULTS["batch_size"], learning_rate: float = DEFAULTS["learning_rate"],
-              d_learning_rate: float | None = None, loss: str = "non_saturating", label_smoothing: float = 0.0,
+              d_learning_rate: float | None = None, loss: str | None = None, label_smoothing: float = 0.0,
               callbacks=(), verbose: int = 0, run_eagerly: bool = False, store: str | None = None,
-              retrain: bool | None = None, progress: bool = False, **model_kwargs) -> training.TrainResult:
+              retrain: bool | None = None, progress: bool = False, kind: str | None = None,
+              **model_kwargs) -> training.TrainResult:
     """Build, compile and fit a GAN on uint8 images; returns a :class:`~helpers.training.TrainResult` (chapter 05).
 
     A DCGAN, or with ``conditional=True`` a :class:`ConditionalGAN` (needs
-    ``y_train``), or with ``info_codes=k`` an :class:`InfoGAN` with ``k`` codes.
+    ``y_train``), or with ``info_codes=k`` an :class:`InfoGAN` with ``k`` codes, or
+    with ``kind="wgan_gp"`` a :class:`~helpers.models.gan.wgan.WGANGP`.
     ``seconds`` caps wall-clock training, ``steps`` trains exactly that many
     batches (comparisons that must not depend on how busy the machine is),
     else ``epochs`` (default :data:`FULL_EPOCHS`). ``result.batch_history``
@@ -129,7 +131,7 @@ def train_gan(x_train, y_train=None, conditional: bool = False, info_codes: int 
     """
     from ... import store as model_store
 
-    kind = "infogan" if info_codes else ("cgan" if conditional else "dcgan")
+    kind = kind or ("infogan" if info_codes else ("cgan" if conditional else "dcgan"))
     if info_codes:
         model_kwargs["num_codes"] = info_codes
     grids = [c for c in callbacks if isinstance(c, SampleGrid)]
@@ -153,17 +155,23 @@ def train_gan(x_train, y_train=None, conditional: bool = False, info_codes: int 
 
 
 # ------------------------------------------------------------------ registry recipes
-RECIPE_SETTINGS = {"dcgan": {}, "cgan": {}, "infogan": {"num_codes": 10, "info_weight": 0.2}}
+RECIPE_SETTINGS = {"dcgan": {}, "cgan": {}, "infogan": {"num_codes": 10, "info_weight": 0.2}, "wgan_gp": {}}
 
 
 def build_recipe_model(kind: str, seed: int = 0):
-    """The registry's ``dcgan``, ``cgan`` or ``infogan`` (chapters 05 and 06): course defaults."""
+    """The registry's ``dcgan``, ``cgan``, ``infogan`` or ``wgan_gp`` (chapters 05 and 06): course defaults."""
     return build_gan(kind, seed=seed, **RECIPE_SETTINGS[kind])
 
 
+#: Without a budget WGAN-GP trains this many epochs: its batches cost about five times a DCGAN batch (five critic
+#: steps, each with a second-order gradient), so 2 epochs take about the DCGAN's :data:`FULL_EPOCHS` of compute.
+WGAN_FULL_EPOCHS = 2
+
+
 def fit_recipe_model(model, x_train, y_train=None, seconds=None, seed=0, backup_dir=None):
-    """Train the registry's ``dcgan``, ``cgan`` or ``infogan`` for ``seconds`` (chapter 06)."""
-    return fit_gan(model, x_train, y_train, seconds=seconds, seed=seed, backup_dir=backup_dir,
+    """Train the registry's ``dcgan``, ``cgan``, ``infogan`` or ``wgan_gp`` for ``seconds`` (chapter 06)."""
+    epochs = WGAN_FULL_EPOCHS if seconds is None and isinstance(model, WGANGP) else None
+    return fit_gan(model, x_train, y_train, epochs=epochs, seconds=seconds, seed=seed, backup_dir=backup_dir,
                    progress=type(model).__name__)
 
 
