@@ -163,8 +163,9 @@ def build_recipe_model(kind: str, seed: int = 0):
     return build_gan(kind, seed=seed, **RECIPE_SETTINGS[kind])
 
 
-#: Without a budget WGAN-GP trains this many epochs: its batches cost about five times a DCGAN batch (five critic
-#: steps, each with a second-order gradient), so 2 epochs take about the DCGAN's :data:`FULL_EPOCHS` of compute.
+#: Without a budget WGAN-GP trains this many epochs: an image costs it about four times what it costs the DCGAN (five
+#: critic steps, each with a second-order gradient; 431 against 1,762 images/s in chapter 05, full mode, 2 cores), so
+#: 2 epochs take about 80 % of the DCGAN's :data:`FULL_EPOCHS` of compute.
 WGAN_FULL_EPOCHS = 2
 
 
