@@ -188,7 +188,7 @@ def train_with_yours(cls, x_train, steps: int = 200, n_eval: int = 1000, seed: i
 
 # ------------------------------------------------------------------ the end-of-chapter questions
 Q1, Q2, Q3 = "Q1 (shapes in the broken listing)", "Q2 (the optimal discriminator)", "Q3 (label smoothing)"
-Q4, Q5, Q6 = "Q4 (a remedy, measured twice)", "Q5 (a class the generator gets wrong)", "Q6 (code information)"
+Q4, Q5, Q6 = "Q4 (a remedy, measured again)", "Q5 (a class the generator gets wrong)", "Q6 (code information)"
 IMG_SHAPE = (28, 28, 1)
 
 
@@ -310,44 +310,57 @@ def _run_settings(entry) -> dict | None:
         return None
 
 
-def q4_smoothing_two_seeds(answer, my_runs, runs, quiet: bool = False) -> Verdict:
-    """Chapter 05, Q4: ``(seed-0, seed-1)`` differences in Fréchet ratio, label smoothing 0.2 minus the baseline.
+#: Q4's two runs (section 5's collapsing run, without and with the remedy) and the seed the learner trains them with.
+Q4_RUNS, Q4_SEED = ("D too slow", "D too slow + smoothing 0.2"), 2
 
-    ``runs`` are section 5's (seed 0); ``my_runs`` the learner's ``{"baseline": demo(...), "smoothing 0.2": demo(...)}``
-    with ``seed=1``. The check reads the runs' settings and scores, and trains nothing.
+
+def _seed0(entry):
+    """Section 5 keeps a list of ``demo(...)`` results per run, one per seed: the seed-0 one (or ``entry`` itself)."""
+    if isinstance(entry, list):
+        return next((e for e in entry if (_run_settings(e) or {}).get("seed") == 0), entry[0] if entry else None)
+    return entry
+
+
+def q4_smoothing_two_seeds(answer, my_runs, runs, quiet: bool = False) -> Verdict:
+    """Chapter 05, Q4: ``(seed 0, seed 2)`` differences in Fréchet ratio, the collapsing run with smoothing minus without.
+
+    ``runs`` are section 5's (``{name: [demo(...) per seed]}``); ``my_runs`` the learner's
+    ``{"D too slow": demo(...), "D too slow + smoothing 0.2": demo(...)}`` with ``seed=2``
+    (:data:`Q4_RUNS`, :data:`Q4_SEED`). The check reads the runs' settings and scores, and trains nothing.
     """
-    names = ("baseline", "smoothing 0.2")
+    plain, smoothed = Q4_RUNS
     if answer is None or answer is Ellipsis:
         return check_value(Q4, None, 0.0, quiet=quiet)
-    mine = {n: _run_settings(my_runs.get(n)) for n in names} if isinstance(my_runs, dict) else {}
-    if any(mine.get(n) is None for n in names):
-        return announce(hint(Q4, "keep your two seed-1 results in `my_runs`, as "
-                                 "`{\"baseline\": demo(...), \"smoothing 0.2\": demo(...)}`, so the check can read "
+    mine = {n: _run_settings(my_runs.get(n)) for n in Q4_RUNS} if isinstance(my_runs, dict) else {}
+    if any(mine.get(n) is None for n in Q4_RUNS):
+        return announce(hint(Q4, f"keep your two seed-{Q4_SEED} results in `my_runs`, as "
+                                 f"`{{\"{plain}\": demo(...), \"{smoothed}\": demo(...)}}`, so the check can read "
                                  "their settings.", "no_runs"), quiet)
-    ours = {n: _run_settings(runs[n]) for n in names}
-    for n in names:
-        if mine[n]["seed"] != 1:
-            return announce(hint(Q4, f"your {n!r} run was trained with seed {mine[n]['seed']}: pass `seed=1` to "
-                                     f"`demo`.", "seed"), quiet)
-    if mine["smoothing 0.2"]["label_smoothing"] != ours["smoothing 0.2"]["label_smoothing"]:
-        return announce(hint(Q4, f"your 'smoothing 0.2' run has label_smoothing = "
-                                 f"{mine['smoothing 0.2']['label_smoothing']:g}: `demo`'s first argument is only a "
-                                 f"name; pass the setting as section 5 does.", "no_smoothing"), quiet)
-    for n in names:
+    seed0 = {n: _seed0(runs[n]) for n in Q4_RUNS}
+    ours = {n: _run_settings(seed0[n]) for n in Q4_RUNS}
+    for n in Q4_RUNS:
+        if mine[n]["seed"] != Q4_SEED:
+            return announce(hint(Q4, f"your {n!r} run was trained with seed {mine[n]['seed']}: pass `seed={Q4_SEED}` "
+                                     f"to `demo`.", "seed"), quiet)
+    if mine[smoothed]["label_smoothing"] != ours[smoothed]["label_smoothing"]:
+        return announce(hint(Q4, f"your {smoothed!r} run has label_smoothing = "
+                                 f"{mine[smoothed]['label_smoothing']:g}: `demo`'s first argument is only a "
+                                 f"name; pass the settings as section 5 does.", "no_smoothing"), quiet)
+    for n in Q4_RUNS:
         differ = sorted(k for k in ours[n] if k not in ("seed", "frechet_ratio") and mine[n].get(k) != ours[n][k])
         if differ:
             return announce(hint(Q4, f"your {n!r} run differs from section 5's in more than the seed "
                                      f"({', '.join(differ)}): change only the seed.", "other_settings"), quiet)
-    d0 = ours["smoothing 0.2"]["frechet_ratio"] - ours["baseline"]["frechet_ratio"]
-    d1 = mine["smoothing 0.2"]["frechet_ratio"] - mine["baseline"]["frechet_ratio"]
-    wrong = [WrongValue("inverted", (-d0, -d1), "you subtracted the wrong way round: smoothing minus baseline (a "
+    d0 = ours[smoothed]["frechet_ratio"] - ours[plain]["frechet_ratio"]
+    d1 = mine[smoothed]["frechet_ratio"] - mine[plain]["frechet_ratio"]
+    wrong = [WrongValue("inverted", (-d0, -d1), "you subtracted the wrong way round: with smoothing minus without (a "
                                                 "negative difference then means smoothing helped)."),
-             WrongValue("seed_order", (d1, d0), "first seed 0's difference (section 5's `runs`), then seed 1's "
-                                                "(your `my_runs`)."),
-             WrongValue("seed0_twice", (d0, d0), "both numbers are seed 0's difference: the second comes from your "
-                                                 "seed-1 runs."),
+             WrongValue("seed_order", (d1, d0), f"first seed 0's difference (section 5's `runs`), then seed "
+                                                f"{Q4_SEED}'s (your `my_runs`)."),
+             WrongValue("seed0_twice", (d0, d0), f"both numbers are seed 0's difference: the second comes from your "
+                                                 f"seed-{Q4_SEED} runs."),
              WrongValue("frechet_not_ratio",
-                        tuple(r["smoothing 0.2"][2]["frechet"] - r["baseline"][2]["frechet"] for r in (runs, my_runs)),
+                        tuple(r[smoothed][2]["frechet"] - r[plain][2]["frechet"] for r in (seed0, my_runs)),
                         "you subtracted Fréchet distances; the question compares `frechet_ratio` (the distance "
                         "divided by the real-vs-real baseline).")]
     return check_value(Q4, answer, (d0, d1), wrong, what="your differences", rtol=1e-2, atol=1e-2, quiet=quiet)
