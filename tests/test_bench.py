@@ -281,8 +281,8 @@ def test_make_bench_defaults_are_the_issue_8_settings():
 
     args = build_parser().parse_args(["bench", "--seconds", "300"])  # what `make bench` runs
     assert (args.seconds, args.n, args.seed, args.dataset, args.out) == (300.0, 10000, 0, "mnist", "benchmarks")
-    assert args.models.split(",") == ["ae", "vae", "cvae", "dcgan", "infogan", "cgan", "flow", "cflow",
-                                      "ref_tfdocs_dcgan", "ref_kerasio_cgan"]
+    assert args.models.split(",") == ["ae", "vae", "cvae", "dcgan", "scgan", "infogan", "wgan_gp", "cgan", "flow",
+                                      "cflow", "ref_tfdocs_dcgan", "ref_kerasio_cgan"]
     assert not args.no_cache
 
 

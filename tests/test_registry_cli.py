@@ -7,9 +7,10 @@ from helpers.models import registry
 
 
 def test_registry_lists_every_course_model_and_rejects_unknown_names():
-    assert set(registry.recipes()) == {"ae", "vae", "cvae", "dcgan", "infogan", "cgan", "wgan_gp", "flow", "cflow",
+    assert set(registry.recipes()) == {"ae", "vae", "cvae", "dcgan", "scgan", "infogan", "cgan", "wgan_gp", "flow", "cflow",
                                        "pixel_cflow", "ref_tfdocs_dcgan", "ref_kerasio_cgan"}
     assert registry.get("cgan").conditional and not registry.get("dcgan").conditional
+    assert not registry.get("scgan").conditional  # its clusters are its own: sampled without labels
     assert registry.get("cflow").conditional and not registry.get("flow").conditional
     with pytest.raises(KeyError, match="unknown model 'gpt'; available: ae, cflow, cgan"):
         registry.get("gpt")

@@ -23,7 +23,7 @@ from . import report, resume
 from .files import jsonable, prepare_out_dir
 from .targets import COMPARED_WITH, TARGET_SETTINGS, check_targets
 
-COURSE_MODELS = ("ae", "vae", "cvae", "dcgan", "infogan", "cgan", "flow", "cflow")
+COURSE_MODELS = ("ae", "vae", "cvae", "dcgan", "scgan", "infogan", "wgan_gp", "cgan", "flow", "cflow")
 REFERENCE_MODELS = ("ref_tfdocs_dcgan", "ref_kerasio_cgan")
 DEFAULT_MODELS = COURSE_MODELS + REFERENCE_MODELS
 DEFAULT_SECONDS = 300.0

@@ -126,6 +126,10 @@ RECIPES = {r.name: r for r in (
     Recipe("infogan", "InfoGAN (DCGAN + 10 codes D must recover, weight 0.2; no labels), chapter 05", False,
            partial(gan_training.build_recipe_model, "infogan"), gan_training.fit_recipe_model,
            gan_training.generate_recipe_samples, infogan_metrics),
+    Recipe("scgan", "self-conditioned GAN: the conditional GAN on 20 k-means clusters of the training pixels, "
+                    "clusters drawn by their share; no labels, chapter 05", False,
+           partial(gan_training.build_recipe_model, "scgan"), gan_training.fit_recipe_model,
+           gan_training.generate_recipe_samples),
     Recipe("cgan", "conditional GAN (projection D + auxiliary classifier), chapter 05", True,
            partial(gan_training.build_recipe_model, "cgan"), gan_training.fit_recipe_model,
            gan_training.generate_recipe_samples),

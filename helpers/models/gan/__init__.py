@@ -1,4 +1,4 @@
-"""Generative adversarial networks for chapter 05: a DCGAN, a conditional GAN, an InfoGAN and a WGAN-GP.
+"""Generative adversarial networks for chapter 05: a DCGAN, a conditional GAN, an InfoGAN, a self-conditioned GAN and a WGAN-GP.
 
 A generator ``G`` maps noise ``z ~ N(0, I)`` (and, for the conditional GAN, a
 class label ``y``) to an image; a discriminator ``D`` outputs a *logit* ``l``
@@ -14,6 +14,7 @@ Modules: ``losses`` (the objectives as functions of logits), ``networks``
 (G and D builders), ``base`` (what the GANs share: optimisers, EMA
 generator, sampling), ``dcgan``, ``cgan``, ``infogan``, ``wgan`` (one class each; ``wgan`` is the
 Wasserstein GAN with gradient penalty, whose critic has no sigmoid),
+``selfcond`` (the conditional GAN on k-means clusters of the images: no labels),
 ``augment`` (DiffAugment's translation), ``penalties`` (R1, the gradient penalty),
 ``data`` ([-1, 1] conversions, the pipeline), ``training`` (sample grids,
 :func:`train_gan`, registry recipes), ``monitor`` (plots and quick scores),
@@ -40,6 +41,7 @@ from .losses import (
 from .monitor import animate, class_coverage, code_purity, plot_history, quick_scores
 from .networks import MinibatchStdDev, build_discriminator, build_generator
 from .penalties import gradient_penalty, input_gradients, interpolation_weights, r1_penalty
+from .selfcond import SelfConditionedGAN, kmeans, nearest_centroid
 from .training import DEFAULTS, FULL_EPOCHS, SampleGrid, build_gan, fit_gan, train_gan
 from .wgan import WGANGP, wasserstein_critic_loss, wasserstein_generator_loss
 

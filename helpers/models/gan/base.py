@@ -44,7 +44,7 @@ class TwoPlayerGAN(keras.Model):
         self.ema, self.dropout, self.seed = float(ema), float(dropout), int(seed)
         self.batch_norm, self.spectral_norm = bool(batch_norm), bool(spectral_norm)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
-        self.loss_name, self.label_smoothing = next(iter(self.losses)), 0.0
+        self.loss_name, self.label_smoothing = self.default_loss(), 0.0
         self.d_loss_fn, self.g_loss_fn = self.losses[self.loss_name]
 
     def _set_networks(self, generator, discriminator, trackers):
@@ -65,6 +65,11 @@ class TwoPlayerGAN(keras.Model):
         return config
 
     @classmethod
+    def default_loss(cls) -> str:
+        """The ``loss=`` name used when none is given: the first key of :attr:`losses` (chapter 05)."""
+        return next(iter(cls.losses))
+
+    @classmethod
     def adam(cls, learning_rate: float):
         """An Adam optimiser with this GAN's :attr:`adam_betas`."""
         return keras.optimizers.Adam(learning_rate, beta_1=cls.adam_betas[0], beta_2=cls.adam_betas[1])
@@ -72,7 +77,7 @@ class TwoPlayerGAN(keras.Model):
     def compile(self, d_optimizer=None, g_optimizer=None, loss: str | None = None,
                 label_smoothing: float = 0.0, learning_rate: float = 2e-4, **kwargs):
         """Two :meth:`adam` optimisers unless given; ``loss`` is a key of :attr:`losses` (default: the first)."""
-        loss = loss or next(iter(self.losses))
+        loss = loss or self.default_loss()
         if loss not in self.losses:
             raise ValueError(f"loss={loss!r} is not one of {sorted(self.losses)}")
         super().compile(**kwargs)

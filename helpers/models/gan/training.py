@@ -10,6 +10,7 @@ from .cgan import ConditionalGAN
 from .data import from_gan_range, make_gan_dataset
 from .dcgan import DCGAN
 from .infogan import InfoGAN
+from .selfcond import NUM_CLUSTERS, SelfConditionedGAN
 from .wgan import WGANGP
 
 #: Defaults chosen for quality per CPU-minute on 2 cores (chapter 05 §4).
@@ -74,8 +75,9 @@ class SampleGrid(keras.callbacks.Callback):
 def build_gan(kind: str = "dcgan", seed: int = 0, learning_rate: float = DEFAULTS["learning_rate"],
               d_learning_rate: float | None = None, loss: str | None = None, label_smoothing: float = 0.0,
               run_eagerly: bool = False, **model_kwargs):
-    """A compiled ``"dcgan"``, ``"cgan"``, ``"infogan"`` or ``"wgan_gp"`` with the course defaults (chapter 05)."""
-    classes = {"dcgan": DCGAN, "cgan": ConditionalGAN, "infogan": InfoGAN, "wgan_gp": WGANGP}
+    """A compiled ``"dcgan"``, ``"cgan"``, ``"infogan"``, ``"scgan"`` or ``"wgan_gp"`` with the course defaults (chapter 05)."""
+    classes = {"dcgan": DCGAN, "cgan": ConditionalGAN, "infogan": InfoGAN, "scgan": SelfConditionedGAN,
+               "wgan_gp": WGANGP}
     if kind not in classes:
         raise ValueError(f"kind must be one of {sorted(classes)}, not {kind!r}")
     kwargs = {k: DEFAULTS[k] for k in ("latent_dim", "width", "ema")}
@@ -92,7 +94,11 @@ def fit_gan(model, x_train, y_train=None, epochs: int | None = None, seconds: fl
 
     Called by :func:`train_gan` (chapter 05) and the registry's GANs (chapter 06).
     """
-    data = make_gan_dataset(x_train, y_train if model.conditional else None, batch_size=batch_size, seed=seed)
+    if isinstance(model, SelfConditionedGAN):
+        labels = model.cluster(x_train, seed)  # its "labels" are its own k-means clusters of the images
+    else:
+        labels = y_train if model.conditional else None
+    data = make_gan_dataset(x_train, labels, batch_size=batch_size, seed=seed)
     if steps is not None:
         data = data.repeat()
     elif epochs is None and seconds is None:
@@ -119,7 +125,8 @@ def train_gan(x_train, y_train=None, conditional: bool = False, info_codes: int 
 
     A DCGAN, or with ``conditional=True`` a :class:`ConditionalGAN` (needs
     ``y_train``), or with ``info_codes=k`` an :class:`InfoGAN` with ``k`` codes, or
-    with ``kind="wgan_gp"`` a :class:`~helpers.models.gan.wgan.WGANGP`.
+    with ``kind="wgan_gp"`` a :class:`~helpers.models.gan.wgan.WGANGP`, or with
+    ``kind="scgan"`` a :class:`~helpers.models.gan.selfcond.SelfConditionedGAN`.
     ``seconds`` caps wall-clock training, ``steps`` trains exactly that many
     batches (comparisons that must not depend on how busy the machine is),
     else ``epochs`` (default :data:`FULL_EPOCHS`). ``result.batch_history``
@@ -155,11 +162,12 @@ def train_gan(x_train, y_train=None, conditional: bool = False, info_codes: int 
 
 
 # ------------------------------------------------------------------ registry recipes
-RECIPE_SETTINGS = {"dcgan": {}, "cgan": {}, "infogan": {"num_codes": 10, "info_weight": 0.2}, "wgan_gp": {}}
+RECIPE_SETTINGS = {"dcgan": {}, "cgan": {}, "infogan": {"num_codes": 10, "info_weight": 0.2}, "wgan_gp": {},
+                   "scgan": {"num_clusters": NUM_CLUSTERS}}
 
 
 def build_recipe_model(kind: str, seed: int = 0):
-    """The registry's ``dcgan``, ``cgan``, ``infogan`` or ``wgan_gp`` (chapters 05 and 06): course defaults."""
+    """The registry's ``dcgan``, ``cgan``, ``infogan``, ``scgan`` or ``wgan_gp`` (chapters 05 and 06): course defaults."""
     return build_gan(kind, seed=seed, **RECIPE_SETTINGS[kind])
 
 
