@@ -270,6 +270,21 @@ def test_class_coverage_tells_collapse_from_variety():
     assert collapsed["classes_covered"] == 1
 
 
+def test_quick_scores_class_share_agrees_with_its_entropy_and_largest_share():
+    import os
+
+    if not os.environ.get("COURSE_DATA_DIR"):
+        pytest.skip("COURSE_DATA_DIR not set: needs genuine MNIST images for the evaluator's baselines")
+    model = gan.DCGAN(**TINY)
+    scores = gan.quick_scores(model, n=60, use_ema=False)
+    share = np.asarray(scores["share"])
+    assert share.shape == (10,) and share.sum() == pytest.approx(1.0)
+    nz = share[share > 0]
+    assert scores["entropy_bits"] == pytest.approx(float(-(nz * np.log2(nz)).sum()))
+    assert scores["max_share"] == pytest.approx(share.max())
+    assert scores["frechet_ratio"] == pytest.approx(scores["frechet"] / scores["frechet_real"])
+
+
 def test_infogan_codes_change_the_images_and_the_model_round_trips():
     x, _ = _tiny_data(64)
     result = gan.train_gan(x, epochs=3, batch_size=16, seed=2, run_eagerly=True, info_codes=4, **TINY)

@@ -55,6 +55,8 @@ def class_coverage(x_uint8) -> dict:
 def quick_scores(model, n: int = 2000, seed: int = 0, use_ema: bool = True) -> dict:
     """Fréchet distance (÷ real-vs-real baseline at the same size), precision, recall and class coverage.
 
+    ``share`` is the evaluator's class histogram of the samples (chapter 05 §5 plots it).
+
     A fast summary for comparing training runs; chapter 06 and
     :func:`helpers.metrics.evaluate_samples` give the full picture.
     """
@@ -68,7 +70,7 @@ def quick_scores(model, n: int = 2000, seed: int = 0, use_ema: bool = True) -> d
             "frechet_ratio": res["frechet_distance"] / res["frechet_distance_real"],
             "precision": res["precision"], "recall": res["recall"],
             "entropy_bits": cov["entropy_bits"], "max_share": cov["max_share"],
-            "classes_covered": cov["classes_covered"]}
+            "classes_covered": cov["classes_covered"], "share": cov["share"]}
 
 
 def code_purity(model, per_code: int = 200, seed: int = 0) -> dict:
