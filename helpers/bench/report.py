@@ -151,8 +151,8 @@ COLUMNS_NOTE = (
     "in brackets. *Label fidelity*: how often the evaluator agrees with the requested class. "
     "*Memorisation*: median distance of samples to their nearest training image over the same for "
     "held-out real images (1 = no copying), and the share of near copies. Reference rows are held "
-    "to the targets of the course model they compete with (DCGAN, conditional GAN), and InfoGAN, "
-    "unconditional like the DCGAN, to the DCGAN's.")
+    "to the targets of the course model they compete with (DCGAN, conditional GAN), and InfoGAN and "
+    "the self-conditioned GAN, unconditional like the DCGAN, to the DCGAN's.")
 
 
 def _row_line(row, notes: list) -> str:

@@ -62,7 +62,7 @@ def kmeans(x, k: int, seed: int = 0, iterations: int = 25) -> tuple[np.ndarray, 
         np.add.at(sums, assignment, f)
         moved = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], centroids)
         if np.allclose(moved, centroids):
-            break
+            return centroids, assignment  # converged: the assignment is already the one to these centroids
         centroids = moved.astype("float32")
     return centroids, nearest_centroid(f, centroids)
 
