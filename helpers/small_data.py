@@ -1,0 +1,107 @@
+"""Chapter 02 §4's recipe comparison: the same small CNN on the same few labelled images, one recipe and seed per run.
+
+A *recipe* is what the training set goes through on the way to the network:
+
+* ``None``: nothing (the control run);
+* a dict of strengths for :func:`helpers.augment.digit_augmentation` (relative to
+  :data:`helpers.augment.TRANSFORMS`, all scaled by one ``strength``), e.g. ``{}``
+  for the default affine recipe or :data:`ONLY` ``| {"elastic": 1.0}`` for elastic
+  distortion alone;
+* the string ``"mixup"``: :func:`helpers.augment.mixup_dataset` on the batches
+  (soft labels, so the network is trained with categorical cross-entropy).
+
+:func:`train_recipe` trains one run (kept in the model store, keyed by the recipe,
+the data, the network and the seed) and returns its validation accuracy;
+:func:`spread` turns a list of per-seed scores into ``(mean, min, max)``.
+The test set is not used here: recipes are compared on validation data, and the
+test set is looked at once, for the chapter's final model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Strengths that switch the affine transformations off, so a recipe holds one family only (chapter 02 §4).
+ONLY = {"rotation": 0.0, "translation": 0.0, "zoom": 0.0, "shear": 0.0}
+
+
+def _check_recipe(recipe) -> None:
+    from . import augment
+
+    if recipe is None or recipe == "mixup":
+        return
+    if not isinstance(recipe, dict):
+        raise ValueError(f"a recipe is None, 'mixup' or a dict of strengths, got {recipe!r}.")
+    unknown = sorted(set(recipe) - set(augment.TRANSFORMS))
+    if unknown:
+        raise ValueError(f"unknown transformation(s) {unknown} in the recipe; choose from {list(augment.TRANSFORMS)}.")
+
+
+def recipe_layer(recipe, strength: float = 1.0, seed: int = 0):
+    """The augmentation layer of ``recipe`` (``None`` for no augmentation and for mixup, which acts on batches).
+
+    Chapter 02 §4.
+    """
+    from . import augment
+
+    _check_recipe(recipe)
+    if recipe is None or recipe == "mixup":
+        return None
+    return augment.digit_augmentation(strength, seed=seed, **recipe)
+
+
+def train_recipe(recipe, x, y, x_val, y_val, seed: int = 0, epochs: int = 30, width: int = 16,
+                 batch_size: int = 32, strength: float = 1.0, mixup_alpha: float = 0.2, name: str = "ch02_recipe",
+                 retrain: bool | None = None) -> dict:
+    """Train ``small_cnn(width)`` on ``(x, y)`` with ``recipe`` for ``epochs``; score it on ``(x_val, y_val)``.
+
+    Returns ``{"val_accuracy": final-epoch validation accuracy, "train_accuracy": on the (augmented) training
+    batches, "history": the per-epoch history}``. The run is kept in the model store under every setting
+    that changes it, so a second call loads it. ``seed`` sets the weights, the batch order and the
+    augmentation's draws. Chapter 02 §4.
+    """
+    import keras
+
+    from . import augment, store
+    from .classifiers import compile_classifier, small_cnn
+    from .pipelines import make_dataset
+    from .training import fit
+
+    _check_recipe(recipe)
+    if mixup_alpha <= 0 and recipe == "mixup":
+        raise ValueError(f"mixup_alpha must be > 0 for the mixup recipe, got {mixup_alpha}.")
+    mixup = recipe == "mixup"
+    y_val_fit = keras.utils.to_categorical(y_val, 10) if mixup else y_val
+
+    def build():
+        model = small_cnn(width=width, augmentation=recipe_layer(recipe, strength, seed))
+        if mixup:  # soft labels: the same optimiser, categorical instead of sparse cross-entropy
+            model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy",
+                          metrics=["accuracy"])
+        else:
+            compile_classifier(model)
+        model(x[:1])
+        return model
+
+    def train(model):
+        data = make_dataset(x, y, batch_size=batch_size, seed=seed)
+        if mixup:
+            data = augment.mixup_dataset(data, mixup_alpha, seed=seed)
+        return fit(model, data, epochs=epochs, batch_size=batch_size, validation_data=(x_val, y_val_fit))
+
+    settings = {"data": store.fingerprint(x, y, x_val, y_val), "epochs": epochs, "batch_size": batch_size,
+                "recipe": "none" if recipe is None else recipe, "strength": strength,
+                "mixup_alpha": mixup_alpha if mixup else None}
+    run = store.trained(name, build, train, settings=settings, seed=seed, retrain=retrain, control=False,
+                        verbose=False)
+    h = run.history
+    return {"val_accuracy": float(h["val_accuracy"][-1]), "train_accuracy": float(h["accuracy"][-1]), "history": h,
+            "source": run.source}
+
+
+def spread(values) -> tuple[float, float, float]:
+    """``(mean, min, max)`` of per-seed scores (chapter 02 §4)."""
+    values = np.asarray(list(values), dtype=float)
+    if values.size == 0:
+        raise ValueError("no scores to summarise: run at least one seed.")
+    return float(values.mean()), float(values.min()), float(values.max())
