@@ -42,6 +42,9 @@ TRANSFORMS = {
     "erasing": (0.20, "max. side of the erased rectangle, as a fraction of the image size"),
 }
 
+#: The transformations :class:`RandomAffine` fuses into one resampling.
+AFFINE = ("rotation", "translation", "zoom", "shear")
+
 #: The default digit recipe: geometric transformations on, the rest opt-in.
 DEFAULT_STRENGTHS = {"rotation": 1.0, "translation": 1.0, "zoom": 1.0, "shear": 1.0,
                      "elastic": 0.0, "noise": 0.0, "erasing": 0.0}
@@ -321,7 +324,7 @@ def digit_augmentation(strength: float = 1.0, seed: int = 0, name: str = "augmen
     """
     p = _resolve(strength, strengths)
     layers = []
-    if any(p[k] > 0 for k in ("rotation", "translation", "zoom", "shear")):
+    if any(p[k] > 0 for k in AFFINE):
         layers.append(RandomAffine(p["rotation"], p["translation"], min(p["zoom"], 0.9), p["shear"],
                                    seed=seed, name="affine"))
     if p["elastic"] > 0:

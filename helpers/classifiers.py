@@ -52,13 +52,14 @@ def small_cnn(num_classes: int = 10, width: int = 32, dropout: float = 0.25, aug
     return keras.Model(inputs, outputs, name=name)
 
 
-def compile_classifier(model, learning_rate: float = 1e-3):
+def compile_classifier(model, learning_rate: float = 1e-3, soft_labels: bool = False):
     """Adam + sparse categorical cross-entropy + accuracy: the course's default recipe.
 
-    Chapters 01 §5 and 02 §3-§4.
+    ``soft_labels=True`` takes one-hot or mixed label vectors instead of class numbers (categorical
+    cross-entropy), for mixup. Chapters 01 §5 and 02 §3-§4.
     """
     import keras
 
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    loss = "categorical_crossentropy" if soft_labels else "sparse_categorical_crossentropy"
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=["accuracy"])
     return model

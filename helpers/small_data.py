@@ -23,13 +23,13 @@ import gc
 
 import numpy as np
 
+from . import augment
+
 #: Strengths that switch the affine transformations off, so a recipe holds one family only (chapter 02 §4).
-ONLY = {"rotation": 0.0, "translation": 0.0, "zoom": 0.0, "shear": 0.0}
+ONLY = {name: 0.0 for name in augment.AFFINE}
 
 
 def _check_recipe(recipe) -> None:
-    from . import augment
-
     if recipe is None or recipe == "mixup":
         return
     if not isinstance(recipe, dict):
@@ -44,8 +44,6 @@ def recipe_layer(recipe, strength: float = 1.0, seed: int = 0):
 
     Chapter 02 §4.
     """
-    from . import augment
-
     _check_recipe(recipe)
     if recipe is None or recipe == "mixup":
         return None
@@ -65,7 +63,7 @@ def train_recipe(recipe, x, y, x_val, y_val, seed: int = 0, epochs: int = 30, wi
     """
     import keras
 
-    from . import augment, store
+    from . import store
     from .classifiers import compile_classifier, small_cnn
     from .pipelines import make_dataset
     from .training import fit
@@ -77,12 +75,8 @@ def train_recipe(recipe, x, y, x_val, y_val, seed: int = 0, epochs: int = 30, wi
     y_val_fit = keras.utils.to_categorical(y_val, 10) if mixup else y_val
 
     def build():
-        model = small_cnn(width=width, augmentation=recipe_layer(recipe, strength, seed))
-        if mixup:  # soft labels: the same optimiser, categorical instead of sparse cross-entropy
-            model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy",
-                          metrics=["accuracy"])
-        else:
-            compile_classifier(model)
+        model = compile_classifier(small_cnn(width=width, augmentation=recipe_layer(recipe, strength, seed)),
+                                   soft_labels=mixup)  # mixup's labels are mixed one-hot vectors
         model(x[:1])
         return model
 
