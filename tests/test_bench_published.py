@@ -29,6 +29,10 @@ def test_ablation_rows_give_mean_min_max_per_variant(tmp_path):
     rows, seeds = published.ablation_rows(path)
     assert seeds == [0, 1] and rows == {"dcgan_baseline": {"fd_ratio": (2.0, 1.0, 3.0), "recall": (2.0, 1.0, 3.0)}}
     assert published.ablation_rows(tmp_path / "absent.json") == ({}, [])
+    batches = {"mean": 3500.0, "min": 3000, "max": 4000, "n": 2}
+    path.write_text(json.dumps({"seeds": [0, 1], "summary": {"dcgan_hinge": {"fd_ratio": spread, "batches": batches}}}))
+    assert published.ablation_rows(path)[0] == {"dcgan_hinge": {"fd_ratio": (2.0, 1.0, 3.0),
+                                                                "batches": (3500.0, 3000, 4000)}}
 
 
 def test_the_repository_files_are_readable():

@@ -38,7 +38,10 @@ def published_rows(models, path=None) -> dict[str, dict]:
 
 
 def ablation_rows(path=None) -> tuple[dict[str, dict], list]:
-    """``({variant: {"fd_ratio": (mean, min, max), "recall": (...)}}, seeds)`` of the DCGAN ablation (chapter 05 §7).
+    """``({variant: {"fd_ratio": (mean, min, max), "recall": (...), "batches": (...)}}, seeds)`` of the DCGAN ablation.
+
+    Chapter 05 §7 prints them; ``batches`` (training steps each variant got in its wall-clock budget) is there only when
+    the summary records it, so a reader can tell a better variant from a faster machine.
 
     Read from ``benchmarks/gan_ablation/summary.json`` (``tools/gan_ablation.py``); ``({}, [])`` when it is absent.
     """
@@ -46,5 +49,5 @@ def ablation_rows(path=None) -> tuple[dict[str, dict], list]:
     rows = {}
     for name, stats in summary.get("summary", {}).items():
         rows[name] = {k: (stats[k]["mean"], stats[k]["min"], stats[k]["max"])
-                      for k in ("fd_ratio", "recall") if stats.get(k)}
+                      for k in ("fd_ratio", "recall", "batches") if stats.get(k)}
     return rows, list(summary.get("seeds", []))
