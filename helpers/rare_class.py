@@ -127,6 +127,7 @@ def compare_training_sets(training_sets: dict, x_test, y_test, digit: int, steps
     order of ``seeds``. Chapter 04 §8.
     """
     from .metrics import as_images, train_fixed_cnn
+    from .metrics.usefulness import EVAL_BATCH_SIZE
 
     if not training_sets:
         raise ValueError("compare_training_sets needs at least one training set.")
@@ -141,7 +142,7 @@ def compare_training_sets(training_sets: dict, x_test, y_test, digit: int, steps
         row = {"overall": [], "digit": [], "digit_precision": [], "n": len(x)}
         for seed in seeds:
             model = train_fixed_cnn(x, y, steps=steps, batch_size=batch_size, seed=seed, width=width)
-            scores = class_scores(model.predict(x_test, batch_size=1000, verbose=0), y_test, digit)
+            scores = class_scores(model.predict(x_test, batch_size=EVAL_BATCH_SIZE, verbose=0), y_test, digit)
             for key in ("overall", "digit", "digit_precision"):
                 row[key].append(scores[key])
             if verbose:

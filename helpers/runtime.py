@@ -292,7 +292,9 @@ def setup(seed: int = 42, deterministic: bool = True, quiet: bool = False) -> di
     :class:`~helpers.errors.BackendError` saying how to switch), seeds
     everything, enables GPU memory growth and prints one line: versions,
     device, mode and data source; on a GPU a second line says which
-    determinism is in force (:func:`determinism_plan`). Returns the same
+    determinism is in force (:func:`determinism_plan`). In a notebook it also
+    returns free memory to the system after every cell
+    (:func:`helpers.memory.trim_after_each_cell`). Returns the same
     facts as a dict. Mixed precision is never switched on: the course's
     models are small, and it has not been measured to help them.
     """
@@ -301,7 +303,9 @@ def setup(seed: int = 42, deterministic: bool = True, quiet: bool = False) -> di
     import tensorflow as tf
 
     from . import datasets
+    from .memory import trim_after_each_cell
 
+    trim_after_each_cell()  # in a notebook: free memory goes back to the system after every cell (helpers.memory)
     device = device_description()
     determinism, notice = set_seed(seed, deterministic=deterministic)
     try:

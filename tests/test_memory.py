@@ -106,3 +106,78 @@ def test_training_fit_trims_after_each_run(monkeypatch):
     x, y = np.zeros((8, 3), np.float32), np.zeros((8, 1), np.float32)
     training.fit(model, x, y, epochs=1, batch_size=4)
     assert calls == [1]
+
+
+def test_use_system_allocator_sets_tensorflows_switch_unless_the_learner_did():
+    environ = {}
+    assert memory.use_system_allocator(environ) is True and environ == {memory.SYSTEM_ALLOCATOR_ENV: "1"}
+    chosen = {memory.SYSTEM_ALLOCATOR_ENV: "0"}  # the learner wants oneDNN's pool back
+    assert memory.use_system_allocator(chosen) is False and chosen == {memory.SYSTEM_ALLOCATOR_ENV: "0"}
+
+
+_POOL_PROBE = """
+import os, helpers, keras, numpy as np
+from helpers.memory import release_free_memory
+def rss():
+    return next(int(l.split()[1]) // 1024 for l in open("/proc/self/status") if l.startswith("VmRSS"))
+model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(32, 3, padding="same"),
+                          keras.layers.Conv2D(32, 3, padding="same")])
+x = np.zeros((1000, 28, 28, 1), np.float32)
+model.predict_on_batch(x[:10]); release_free_memory()
+before = rss()
+model.predict_on_batch(x); release_free_memory()  # ~100 MB per activation, freed when it returns
+print(os.environ["TF_ONEDNN_USE_SYSTEM_ALLOCATOR"], rss() - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc and trims glibc's heap")
+def test_import_helpers_lets_a_large_inference_give_its_memory_back():
+    """With oneDNN's pool (the switch at 0) a batch of 1,000 conv activations stays resident (~200 MB here);
+    with ``import helpers``'s setting it is returned. Catches TensorFlow renaming or dropping the switch."""
+    if memory._glibc() is None:
+        pytest.skip("not glibc")
+
+    def kept_mb(**env):
+        environ = {k: v for k, v in os.environ.items() if k != memory.SYSTEM_ALLOCATOR_ENV} | env
+        environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+        out = subprocess.run([sys.executable, "-c", _POOL_PROBE], env=environ, capture_output=True, text=True,
+                             check=True).stdout.split()
+        return out[0], int(out[1])
+
+    switch, kept = kept_mb()
+    pool_switch, pool_kept = kept_mb(**{memory.SYSTEM_ALLOCATOR_ENV: "0"})
+    assert (switch, pool_switch) == ("1", "0")
+    assert pool_kept > 100, f"oneDNN's pool kept only {pool_kept} MB: the probe no longer shows the problem"
+    assert kept < 30, f"{kept} MB stayed resident after the inference with the system allocator (pool: {pool_kept})"
+
+
+class FakeEvents:
+    def __init__(self):
+        self.callbacks = {"post_run_cell": []}
+
+    def register(self, event, function):
+        self.callbacks[event].append(function)
+
+
+class FakeShell:
+    def __init__(self):
+        self.events = FakeEvents()
+
+
+def test_trim_after_each_cell_registers_one_hook_that_trims(monkeypatch):
+    shell = FakeShell()
+    assert memory.trim_after_each_cell(shell) is True
+    assert memory.trim_after_each_cell(shell) is True  # setup() run twice: still one hook
+    hooks = shell.events.callbacks["post_run_cell"]
+    assert len(hooks) == 1
+    calls = []
+    monkeypatch.setattr(memory, "release_free_memory", lambda: calls.append(1) or True)
+    hooks[0](None)  # IPython passes the cell's ExecutionResult
+    assert calls == [1]
+
+
+def test_trim_after_each_cell_does_nothing_outside_a_kernel(monkeypatch):
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)
+    assert memory.trim_after_each_cell() is False

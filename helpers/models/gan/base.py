@@ -159,7 +159,7 @@ class TwoPlayerGAN(keras.Model):
         return self.generator(inputs, training=training)
 
     def generate(self, n: int = None, seed: int = 0, z=None, labels=None, use_ema: bool = True,
-                 batch_size: int = 1000) -> np.ndarray:
+                 batch_size: int = 250) -> np.ndarray:
         """``n`` images in [-1, 1], shape (n, 28, 28, 1), from fixed noise (``seed``) or given ``z``."""
         if z is None:
             z = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype("float32")

@@ -69,7 +69,7 @@ class ConditionalGAN(TwoPlayerGAN):
                           g_class_loss=g_class_loss)
 
     def generate(self, n: int = None, seed: int = 0, z=None, labels=None, use_ema: bool = True,
-                 batch_size: int = 1000) -> np.ndarray:
+                 batch_size: int = 250) -> np.ndarray:
         """Images of the requested ``labels`` (default: classes 0..9 in turn).
 
         ``labels``: class indices (n,), or rows of class weights (n, num_classes)

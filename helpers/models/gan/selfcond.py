@@ -97,7 +97,7 @@ class SelfConditionedGAN(ConditionalGAN):
         return ids
 
     def generate(self, n: int = None, seed: int = 0, z=None, labels=None, use_ema: bool = True,
-                 batch_size: int = 1000) -> np.ndarray:
+                 batch_size: int = 250) -> np.ndarray:
         """Images from clusters drawn by their share of the training images (or the given ``labels``)."""
         if labels is None:
             share = ops.convert_to_numpy(self.cluster_share).astype("float64")

@@ -1,0 +1,39 @@
+"""helpers.metrics.features.checked_images: the checks of as_images without a float copy of a large set."""
+
+import numpy as np
+import pytest
+
+from helpers.metrics import MetricsError
+from helpers.metrics.features import as_images, checked_images
+
+
+def test_checked_images_keeps_the_array_and_guesses_the_range_from_all_of_it():
+    u8 = np.random.default_rng(0).integers(0, 256, size=(12, 28, 28, 1), dtype=np.uint8)
+    images, value_range = checked_images(u8, chunk=5)
+    assert images.dtype == np.uint8 and images.shape == (12, 28, 28) and np.shares_memory(images, u8)
+    assert value_range == (0.0, 255.0)
+    np.testing.assert_array_equal(as_images(images[3:7], value_range), as_images(u8)[3:7])
+    signed = as_images(u8)[..., 0] * 2 - 1
+    signed[:10] = np.abs(signed[:10])  # only the last chunk has negative values: the set is still [-1, 1]
+    _, value_range = checked_images(signed, chunk=5)
+    assert value_range == (-1.0, 1.0)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (np.zeros((3, 27, 27), np.uint8), "shape"),
+    (np.zeros((0, 28, 28), np.uint8), "empty"),
+    (np.zeros((3, 28, 28), np.int32), "integer dtype"),
+])
+def test_checked_images_rejects_what_as_images_rejects(bad, message):
+    with pytest.raises(MetricsError, match=message):
+        checked_images(bad)
+
+
+def test_checked_images_finds_a_bad_value_in_any_chunk():
+    x = np.full((11, 28, 28), 0.5, np.float32)
+    x[9, 3, 3] = np.nan  # in the second of the chunks of 5, and the third
+    with pytest.raises(MetricsError, match="NaN"):
+        checked_images(x, chunk=5)
+    x[9, 3, 3] = 2.0
+    with pytest.raises(MetricsError, match="outside the range"):
+        checked_images(x, chunk=5)
