@@ -228,6 +228,32 @@ def test_start_keeps_thread_settings_already_made(tmp_path):
     assert kept == {"OMP_NUM_THREADS": "7", "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
 
 
+def _preload(tmp_path, **env) -> dict[str, str]:
+    result = _start(tmp_path, "env", **env)
+    assert result.returncode == 0, result.stderr
+    pairs = (line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+    return {k: v for k, v in pairs if k in ("LD_PRELOAD", "MALLOC_CONF")}
+
+
+def test_apt_installs_jemalloc_and_start_preloads_it_when_present(tmp_path):
+    assert "libjemalloc2" in (BINDER / "apt.txt").read_text(encoding="utf-8").split()
+    lib = tmp_path / "libjemalloc.so.2"
+    lib.write_bytes(b"")  # not a real library: the dynamic loader warns and ignores it, the command still runs
+    got = _preload(tmp_path, COURSE_JEMALLOC_LIB=str(lib))
+    assert got["LD_PRELOAD"] == str(lib) and "background_thread:true" in got["MALLOC_CONF"], got
+    assert _preload(tmp_path, COURSE_JEMALLOC_LIB=str(lib), MALLOC_CONF="narenas:1")["MALLOC_CONF"] == "narenas:1"
+
+
+def test_start_leaves_preloading_alone_when_off_missing_or_already_set(tmp_path):
+    lib = tmp_path / "libjemalloc.so.2"
+    lib.write_bytes(b"")
+    assert "LD_PRELOAD" not in _preload(tmp_path, COURSE_JEMALLOC_LIB=str(lib), COURSE_JEMALLOC="0")
+    assert "LD_PRELOAD" not in _preload(tmp_path, COURSE_JEMALLOC_LIB=str(tmp_path / "absent.so"))
+    other = tmp_path / "other.so"
+    other.write_bytes(b"")
+    assert _preload(tmp_path, COURSE_JEMALLOC_LIB=str(lib), LD_PRELOAD=str(other))["LD_PRELOAD"] == str(other)
+
+
 # --- README and the generated links --------------------------------------------------------------------------------
 
 def test_readme_shows_the_binder_badge_and_the_generated_hub_link():
