@@ -37,3 +37,16 @@ def test_checked_images_finds_a_bad_value_in_any_chunk():
     x[9, 3, 3] = 2.0
     with pytest.raises(MetricsError, match="outside the range"):
         checked_images(x, chunk=5)
+
+
+def test_image_batches_convert_like_as_images_and_check_every_batch():
+    from helpers.metrics.features import image_batches
+
+    u8 = np.random.default_rng(1).integers(0, 256, size=(11, 28, 28), dtype=np.uint8)
+    batches = list(image_batches(u8, 5))
+    assert [len(b) for b in batches] == [5, 5, 1]
+    np.testing.assert_array_equal(np.concatenate(batches), as_images(u8))
+    x = np.full((11, 28, 28), 0.5, np.float32)
+    x[10, 0, 0] = np.nan  # only the last batch is bad
+    with pytest.raises(MetricsError, match="NaN"):
+        list(image_batches(x, 5))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..memory import INFERENCE_BATCH_SIZE
 from .features import MetricsError, as_images, as_labels, canonical_dataset, checked_images, real_data
 
 # Fixed train-on-synthetic-test-on-real recipe (the same for every model, so numbers compare).
@@ -19,9 +20,7 @@ TSTR_EPOCHS = 5
 TSTR_BATCH_SIZE = 128
 TSTR_LEARNING_RATE = 1e-3
 TSTR_SEED = 0
-#: Test images per inference step: batches of 1,000 were no faster on 2 cores (10,000 images: 1.4-2.7 s against
-#: 1.1-1.7 s) and kept ~200 MB more resident.
-EVAL_BATCH_SIZE = 250
+EVAL_BATCH_SIZE = INFERENCE_BATCH_SIZE  # test images per inference step (helpers.memory)
 
 
 def _batch_rows(n: int, batch_size: int, seed: int, epochs: int, steps: int | None = None) -> list:

@@ -30,6 +30,7 @@ import numpy as np
 from keras import layers, ops
 
 from .. import training
+from ..memory import INFERENCE_BATCH_SIZE
 
 # Chapter 03 §2's linear baseline, ``ae.PCA().fit(x).mse(x_test, k)``: the course's one PCA.
 from ..metrics.geometry import PCA  # noqa: F401
@@ -138,15 +139,15 @@ class Autoencoder(keras.Model):
         return config
 
     # -- NumPy conveniences ---------------------------------------------------
-    def codes(self, x, batch_size: int = 250) -> np.ndarray:
+    def codes(self, x, batch_size: int = INFERENCE_BATCH_SIZE) -> np.ndarray:
         """Codes ``E(x)`` (N, latent_dim) for float images in [0, 1]."""
         return _batched(lambda b: self.encode(b), x, batch_size)
 
-    def reconstruct(self, x, batch_size: int = 250) -> np.ndarray:
+    def reconstruct(self, x, batch_size: int = INFERENCE_BATCH_SIZE) -> np.ndarray:
         """``D(E(x))`` as NumPy, (N, 28, 28, 1)."""
         return _batched(lambda b: self(b), x, batch_size)
 
-    def fit_code_gaussian(self, x, batch_size: int = 250):
+    def fit_code_gaussian(self, x, batch_size: int = INFERENCE_BATCH_SIZE):
         """Fit ``N(m, C)`` to the codes of ``x``; stored in the model (and saved with it)."""
         z = self.codes(x, batch_size).astype(np.float64)
         mean = z.mean(axis=0)
@@ -170,8 +171,7 @@ class Autoencoder(keras.Model):
 
 
 def _batched(fn, x, batch_size):
-    # The NumPy conveniences default to 250 images per step: a conv layer's activations for 1,000 images take
-    # ~100 MB each, which set chapter 03's peak memory, for no speed gain on a CPU.
+    # The NumPy conveniences default to helpers.memory.INFERENCE_BATCH_SIZE images per step: 1,000 set chapter 03's peak.
     x = np.asarray(x, np.float32)
     out = [ops.convert_to_numpy(fn(x[i:i + batch_size])) for i in range(0, len(x), batch_size)]
     return np.concatenate(out)
@@ -234,14 +234,14 @@ def _as_float(x):
     return to_float(x) if x.dtype == np.uint8 else x.astype(np.float32, copy=False)  # float32 stays as it is
 
 
-def reconstruction_mse(model, x, batch_size: int = 250) -> float:
+def reconstruction_mse(model, x, batch_size: int = INFERENCE_BATCH_SIZE) -> float:
     """Mean squared error per pixel of ``D(E(x))`` against ``x`` (float in [0, 1]; chapter 03 §3, §7)."""
     x = _as_float(x)
     return float(np.mean((model.reconstruct(x, batch_size) - x) ** 2))
 
 
 # --------------------------------------------------------------- anomalies
-def anomaly_scores(model, x, batch_size: int = 250) -> np.ndarray:
+def anomaly_scores(model, x, batch_size: int = INFERENCE_BATCH_SIZE) -> np.ndarray:
     """Per-image reconstruction error (mean squared error over pixels): high = unlike the training data.
 
     Chapter 03 §5.

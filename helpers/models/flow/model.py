@@ -24,6 +24,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from ...memory import INFERENCE_BATCH_SIZE
 from ..autoencoder import Autoencoder
 from ..ema import update_moving_average
 from . import process
@@ -123,7 +124,7 @@ class FlowMatcher(keras.Model):
         """
         x_t = np.asarray(x_t, np.float32)
         if batch_size is None:
-            batch_size = 2000 if x_t.ndim == 2 else 250
+            batch_size = 2000 if x_t.ndim == 2 else INFERENCE_BATCH_SIZE
         n = len(x_t)
         t_col = np.full((n, 1), t, np.float32)
         if not self.num_classes:

@@ -14,6 +14,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from ...memory import INFERENCE_BATCH_SIZE
 from ..ema import update_moving_average
 from .losses import LOSSES
 from .networks import with_one_hot
@@ -159,7 +160,7 @@ class TwoPlayerGAN(keras.Model):
         return self.generator(inputs, training=training)
 
     def generate(self, n: int = None, seed: int = 0, z=None, labels=None, use_ema: bool = True,
-                 batch_size: int = 250) -> np.ndarray:
+                 batch_size: int = INFERENCE_BATCH_SIZE) -> np.ndarray:
         """``n`` images in [-1, 1], shape (n, 28, 28, 1), from fixed noise (``seed``) or given ``z``."""
         if z is None:
             z = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype("float32")

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from ...memory import INFERENCE_BATCH_SIZE
 from .base import TwoPlayerGAN
 from .losses import classification_loss
 from .networks import build_discriminator, build_generator
@@ -69,7 +70,7 @@ class ConditionalGAN(TwoPlayerGAN):
                           g_class_loss=g_class_loss)
 
     def generate(self, n: int = None, seed: int = 0, z=None, labels=None, use_ema: bool = True,
-                 batch_size: int = 250) -> np.ndarray:
+                 batch_size: int = INFERENCE_BATCH_SIZE) -> np.ndarray:
         """Images of the requested ``labels`` (default: classes 0..9 in turn).
 
         ``labels``: class indices (n,), or rows of class weights (n, num_classes)

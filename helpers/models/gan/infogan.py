@@ -6,6 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from ...memory import INFERENCE_BATCH_SIZE
 from .base import TwoPlayerGAN, images_of
 from .losses import classification_loss
 from .networks import build_discriminator, build_generator
@@ -74,7 +75,7 @@ class InfoGAN(TwoPlayerGAN):
         return keras.random.randint((n,), 0, self.num_codes, dtype="int32", seed=self.seed_generator)
 
     def generate(self, n: int = None, seed: int = 0, z=None, labels=None, use_ema: bool = True,
-                 batch_size: int = 250) -> np.ndarray:
+                 batch_size: int = INFERENCE_BATCH_SIZE) -> np.ndarray:
         """``n`` images; ``labels`` are codes (n,) to draw from (default: random codes, like training)."""
         if labels is None:
             labels = np.random.default_rng([seed, 1]).integers(0, self.num_codes, n if z is None else len(z))

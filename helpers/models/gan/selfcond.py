@@ -16,6 +16,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from ...memory import INFERENCE_BATCH_SIZE
 from .cgan import ConditionalGAN
 
 #: Clusters of the registry's self-conditioned GAN: more than ten, so a cluster rarely mixes two digits (purity 0.70
@@ -97,7 +98,7 @@ class SelfConditionedGAN(ConditionalGAN):
         return ids
 
     def generate(self, n: int = None, seed: int = 0, z=None, labels=None, use_ema: bool = True,
-                 batch_size: int = 250) -> np.ndarray:
+                 batch_size: int = INFERENCE_BATCH_SIZE) -> np.ndarray:
         """Images from clusters drawn by their share of the training images (or the given ``labels``)."""
         if labels is None:
             share = ops.convert_to_numpy(self.cluster_share).astype("float64")
