@@ -181,3 +181,87 @@ def test_trim_after_each_cell_does_nothing_outside_a_kernel(monkeypatch):
 
     monkeypatch.setattr(IPython, "get_ipython", lambda: None)
     assert memory.trim_after_each_cell() is False
+
+
+def _closing_over(inner):
+    def outer():
+        return inner
+    return outer
+
+
+def test_is_all_reduce_gradient_looks_three_closures_deep_and_no_deeper():
+    def lam():
+        return None
+    lam.__qualname__ = "ReplicaContextBase.all_reduce.<locals>.grad_wrapper.<locals>.<lambda>"
+    registered = _closing_over(_closing_over(lam))  # TensorFlow: internal_grad_fn -> tape_grad_fn -> lambda
+    assert memory._is_all_reduce_gradient(registered) is True
+    assert memory._is_all_reduce_gradient(_closing_over(_closing_over(_closing_over(_closing_over(lam))))) is False
+
+    def learners_grad(dy):
+        return dy * 0.1
+    assert memory._is_all_reduce_gradient(_closing_over(_closing_over(learners_grad))) is False
+    assert memory._is_all_reduce_gradient(None) is False
+
+
+def _one_step_graphs():
+    import gc
+
+    from tensorflow.python.framework.func_graph import FuncGraph
+
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if isinstance(o, FuncGraph) and o.name == "one_step_on_data")
+
+
+def test_drop_all_reduce_gradients_frees_a_trained_model_and_keeps_a_learners_custom_gradient():
+    """TensorFlow's gradient registry kept every trained model's graph, and with it its weights
+    (tensorflow#92094); after ``drop_all_reduce_gradients`` a model nobody holds is gone."""
+    import keras
+    import tensorflow as tf
+    from tensorflow.python.framework import ops
+
+    @tf.custom_gradient
+    def scaled(x):
+        return x * 2.0, lambda dy: dy * 0.1
+
+    @tf.function
+    def learners_step(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = scaled(x)
+        return tape.gradient(y, x)
+
+    assert float(learners_step(tf.constant(1.0))) == pytest.approx(0.1)
+    registry = ops._gradient_registry._registry
+    learners = {name for name, entry in registry.items()
+                if name.startswith("CustomGradient-") and not memory._is_all_reduce_gradient(entry["type"])}
+    assert learners, "the learner's tf.custom_gradient registered nothing"
+
+    memory.drop_all_reduce_gradients()
+    before = _one_step_graphs()
+
+    def train_once():
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(np.zeros((8, 4), np.float32), np.zeros((8, 3), np.float32), epochs=1, batch_size=4, verbose=0)
+
+    train_once()
+    if _one_step_graphs() == before:
+        pytest.skip("this TensorFlow no longer keeps trained graphs: drop_all_reduce_gradients can go")
+    assert memory.drop_all_reduce_gradients() >= 1
+    assert _one_step_graphs() == before, "the trained model's graph survived drop_all_reduce_gradients"
+    assert memory.drop_all_reduce_gradients() == 0
+    assert learners <= set(registry), "a learner's own custom gradient was dropped"
+    assert float(learners_step(tf.constant(3.0))) == pytest.approx(0.1)
+
+
+def test_drop_all_reduce_gradients_does_nothing_without_tensorflows_registry(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorflow.python.framework.ops", None)
+    assert memory.drop_all_reduce_gradients() == 0
+
+
+def test_release_free_memory_drops_the_registrations_first(monkeypatch, fake_libc):
+    order = []
+    monkeypatch.setattr(memory, "drop_all_reduce_gradients", lambda: order.append("drop") or 0)
+    fake_libc.malloc_trim = lambda pad: order.append("trim") or 1
+    assert memory.release_free_memory() is True
+    assert order == ["drop", "trim"]
