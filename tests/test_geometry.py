@@ -37,6 +37,28 @@ def test_nearest_neighbours_of_exact_copies_is_exactly_zero(toy):
     np.testing.assert_array_equal(dist, [0.0, 0.0])
 
 
+def test_nearest_neighbours_prepares_the_reference_a_slice_at_a_time(toy, monkeypatch):
+    monkeypatch.setattr(geometry, "REFERENCE_ROWS", 16)  # 60 references: four slices, then the winners
+    seen = []
+
+    def to_unit(rows):
+        seen.append(len(rows))
+        return rows.astype(np.float32) / 255.0
+
+    q = toy[[5, 40, 59]].astype(np.float32) / 255.0
+    dist, idx = geometry.nearest_neighbours(q, toy, prepare=to_unit)
+    np.testing.assert_array_equal(idx, [5, 40, 59])
+    np.testing.assert_array_equal(dist, [0.0, 0.0, 0.0])  # prepared as the queries were: copies are exact
+    assert seen == [16, 16, 16, 12, 3]  # never all 60 at once
+    plain = geometry.nearest_neighbours(q, toy.astype(np.float32) / 255.0)
+    np.testing.assert_array_equal(idx, plain[1])
+
+
+def test_nearest_neighbours_rejects_points_of_another_size():
+    with pytest.raises(ValueError, match="coordinates"):
+        geometry.nearest_neighbours(np.zeros((2, 3)), np.zeros((4, 5)))
+
+
 def test_pairwise_distances_by_hand_and_chunk_independent():
     a = np.array([[0.0, 0.0], [3.0, 4.0]])
     b = np.array([[0.0, 0.0], [6.0, 8.0], [3.0, 0.0]])

@@ -362,3 +362,21 @@ def test_clear_caches_empties_the_evaluator_and_real_data_caches():
     metrics.clear_caches()
     assert metrics.evaluator.cache_info().currsize == 0 and metrics.real_data.cache_info().currsize == 0
     assert metrics.real_baseline.cache_info().currsize == 0
+
+
+def test_memorisation_reads_a_training_set_in_any_accepted_range_the_same():
+    """The training set is converted a slice at a time; uint8, [0, 1] and [-1, 1] copies of it agree."""
+    from helpers.metrics.privacy import nearest_training_images
+
+    train, heldout, samples = _blobs(120, 0), _blobs(40, 1), _blobs(30, 2)
+    as_unit = train / 255.0
+    ref = metrics.memorisation(samples, train, heldout)
+    for other in (as_unit.astype(np.float32), (as_unit * 2 - 1).astype(np.float32)):
+        got = metrics.memorisation(samples, other, heldout)
+        assert got["memorisation_ratio"] == pytest.approx(ref["memorisation_ratio"], rel=1e-5)
+        assert [p[1] for p in got["pairs"]] == [p[1] for p in ref["pairs"]]
+    dist, idx = nearest_training_images(train[[4, 9]], train)
+    np.testing.assert_array_equal(idx, [4, 9])
+    np.testing.assert_array_equal(dist, [0.0, 0.0])
+    with pytest.raises(metrics.MetricsError, match="x_train"):
+        metrics.memorisation(samples, train[:, :27], heldout)

@@ -50,3 +50,21 @@ def test_image_batches_convert_like_as_images_and_check_every_batch():
     x[10, 0, 0] = np.nan  # only the last batch is bad
     with pytest.raises(MetricsError, match="NaN"):
         list(image_batches(x, 5))
+
+
+def test_classifier_probs_matches_predict_on_the_whole_set_in_any_batch_size():
+    import keras
+
+    from helpers.metrics import classifier_probs
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")])
+    u8 = np.random.default_rng(2).integers(0, 256, size=(23, 28, 28), dtype=np.uint8)
+    want = model.predict(as_images(u8), verbose=0)
+    for batch_size in (1, 5, 250):
+        got = classifier_probs(model, u8, batch_size=batch_size)
+        assert got.shape == (23, 10) and got.dtype == np.float32
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    with pytest.raises(MetricsError, match="NaN"):
+        classifier_probs(model, np.full((3, 28, 28), np.nan, np.float32))

@@ -70,22 +70,31 @@ def pairwise_distances(a, b, chunk: int | None = None) -> np.ndarray:
     return out
 
 
-def nearest_neighbours(queries, reference, chunk: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def nearest_neighbours(queries, reference, chunk: int | None = None,
+                       prepare=None) -> tuple[np.ndarray, np.ndarray]:
     """For each query row, ``(distances, indices)`` of its nearest reference row (Euclidean).
 
     The return order is distances first, as in SciPy's ``cKDTree.query``.
     The search uses the fast float32 expansion; the winning distance is then
-    recomputed exactly (float64), so exact copies give 0. Chapter 06 §5 and
+    recomputed exactly (float64), so exact copies give 0. ``prepare`` turns
+    a slice of ``reference`` into points (default: a float32 cast), so a large
+    reference kept in another form, such as 60,000 uint8 training images, is
+    converted a slice at a time, never as a whole. Chapter 06 §5 and
     §7 (coverage, memorisation), chapter 01 §3 and §5 (``knn_predict``,
     ``find_duplicates``).
     """
     q = _points(queries, np.float32)
     r = np.asarray(reference)
-    r = r.reshape(len(r), -1)
+
+    def points(rows):
+        return _points(rows if prepare is None else prepare(rows), np.float32)
+
     best = np.full(len(q), np.inf, dtype=np.float32)
     idx = np.zeros(len(q), dtype=np.int64)
     for ref_start in range(0, len(r), REFERENCE_ROWS):  # float32 copies of a slice at a time, not of all 60,000
-        ref = r[ref_start:ref_start + REFERENCE_ROWS].astype(np.float32)
+        ref = points(r[ref_start:ref_start + REFERENCE_ROWS])
+        if ref.shape[1] != q.shape[1]:
+            raise ValueError(f"points have {q.shape[1]} and {ref.shape[1]} coordinates; they must match.")
         for start, d2 in squared_distance_blocks(q, ref, chunk):
             rows = slice(start, start + len(d2))
             j = np.argmin(d2, axis=1)
@@ -93,7 +102,7 @@ def nearest_neighbours(queries, reference, chunk: int | None = None) -> tuple[np
             nearer = d2_min < best[rows]  # strictly: on a tie the earlier row stays
             best[rows] = np.where(nearer, d2_min, best[rows])
             idx[rows] = np.where(nearer, j + ref_start, idx[rows])
-    nearest = r[idx].astype(np.float32).astype(np.float64)  # rounded as the queries were: copies give exactly 0
+    nearest = points(r[idx]).astype(np.float64)  # rounded as the queries were: copies give exactly 0
     dist = np.sqrt(np.sum((q.astype(np.float64) - nearest) ** 2, axis=1))
     return dist, idx
 

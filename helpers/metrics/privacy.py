@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from .features import as_images
+from .features import as_images, checked_images
 from .geometry import nearest_neighbours
+
+
+def nearest_training_images(queries, x_train, value_range=None):
+    """``(distances, indices)`` of each query image's nearest training image, in pixels of ``[0, 1]``.
+
+    ``x_train`` stays as it is (uint8 for MNIST) and is converted a slice at a time, as :func:`as_images`
+    would convert it, instead of as a float32 copy of 60,000 images (188 MB; chapter 06's peak).
+    ``value_range``: ``x_train``'s, when :func:`checked_images` already checked it. Chapter 06 §7.
+    """
+    if value_range is None:
+        x_train, value_range = checked_images(x_train, name="x_train")
+    q = as_images(queries, name="queries")[..., 0]
+    return nearest_neighbours(q, x_train, prepare=lambda rows: as_images(rows, value_range, "x_train")[..., 0])
 
 
 def memorisation(x_samples, x_train, x_heldout, max_samples: int | None = 2000, n_pairs: int = 8,
@@ -24,7 +37,7 @@ def memorisation(x_samples, x_train, x_heldout, max_samples: int | None = 2000, 
     Chapter 06 §7 and Q3; chapter 05 §6 via ``evaluate_samples``.
     """
     xs = as_images(x_samples, name="x_samples")[..., 0]
-    xt = as_images(x_train, name="x_train")[..., 0]
+    xt, train_range = checked_images(x_train, name="x_train")
     xh = as_images(x_heldout, name="x_heldout")[..., 0]
     rng = np.random.default_rng(seed)
     sample_idx = np.arange(len(xs))
@@ -32,8 +45,8 @@ def memorisation(x_samples, x_train, x_heldout, max_samples: int | None = 2000, 
         sample_idx = np.sort(rng.choice(len(xs), max_samples, replace=False))
     if max_samples is not None and len(xh) > max_samples and heldout_distances is None:
         xh = xh[np.sort(rng.choice(len(xh), max_samples, replace=False))]
-    d_sample, nn_sample = nearest_neighbours(xs[sample_idx], xt)
-    d_held = (nearest_neighbours(xh, xt)[0] if heldout_distances is None
+    d_sample, nn_sample = nearest_training_images(xs[sample_idx], xt, train_range)
+    d_held = (nearest_training_images(xh, xt, train_range)[0] if heldout_distances is None
               else np.asarray(heldout_distances, np.float64))
     med_held = float(np.median(d_held))
     order = np.argsort(d_sample)[:n_pairs]

@@ -22,8 +22,7 @@ from ..memory import release_free_memory
 from .features import MetricsError, as_images, as_labels, canonical_dataset, evaluator, real_data
 from .fidelity import DC_K, classifier_score, density_coverage, label_fidelity, precision_recall
 from .frechet import frechet_distance
-from .geometry import nearest_neighbours
-from .privacy import memorisation
+from .privacy import memorisation, nearest_training_images
 from .usefulness import TSTR_EPOCHS, tstr
 
 ALL_METRICS = ("frechet", "precision_recall", "classifier_score", "label_fidelity", "memorisation", "tstr")
@@ -47,7 +46,7 @@ def _heldout_distances(dataset: str, max_samples: int, seed: int) -> np.ndarray:
     idx = np.arange(len(x_test))
     if max_samples is not None and len(x_test) > max_samples:
         idx = np.sort(np.random.default_rng(seed + 1).choice(len(x_test), max_samples, replace=False))
-    return nearest_neighbours(as_images(x_test[idx])[..., 0], as_images(x_train)[..., 0])[0]
+    return nearest_training_images(x_test[idx], x_train)[0]
 
 
 @lru_cache(maxsize=16)
