@@ -39,9 +39,11 @@ from functools import lru_cache
 #: TensorFlow's switch for oneDNN's allocator (read when TensorFlow allocates its first tensor).
 SYSTEM_ALLOCATOR_ENV = "TF_ONEDNN_USE_SYSTEM_ALLOCATOR"
 #: Images per inference step in the helpers that infer in batches (evaluator, TSTR, generate, codes, velocity):
-#: a conv layer's activations for 1,000 images take ~100 MB each; at 250 the evaluator is faster on 2 cores too
-#: (10,000 test images: 1.6 s, against 2.3-2.7 s at 500 and 3.0 s at 1,000) and a chapter's peak is lower.
-INFERENCE_BATCH_SIZE = 250
+#: a conv layer's activations for 1,000 images take ~100 MB each. Measured on 2 cores, each pass's transient
+#: memory above what it started from (two runs each): the evaluator over 10,000 test images 2.8-3.3 s and
+#: +140-210 MB at 125, against 2.5-2.8 s and +235-290 MB at 250; chapter 07's pixel U-Net, guided velocity for
+#: 2,000 images, 8.8-9.1 s and +410-470 MB at 125 against 10.7-11.1 s and +530-560 MB at 250.
+INFERENCE_BATCH_SIZE = 125
 #: Arenas allowed: 2 measured (chapter 03 in a script: 1.33 -> 1.15 GB with trimming) at the same speed.
 ARENAS = 2
 _M_ARENA_MAX = -8  # glibc's malloc.h

@@ -68,3 +68,54 @@ def test_classifier_probs_matches_predict_on_the_whole_set_in_any_batch_size():
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     with pytest.raises(MetricsError, match="NaN"):
         classifier_probs(model, np.full((3, 28, 28), np.nan, np.float32))
+
+
+class _FixedScores:
+    """A stand-in classifier: class ``i % 10`` for image ``i``, whatever the batch it arrives in."""
+
+    def __init__(self):
+        self.seen = 0
+        self.batch_sizes = []
+
+    def __call__(self, batch, training=False):
+        assert training is False
+        n = len(batch)
+        out = np.zeros((n, 10), np.float32)
+        out[np.arange(n), (self.seen + np.arange(n)) % 10] = 1.0
+        self.seen += n
+        self.batch_sizes.append(n)
+        return out
+
+
+def test_classifier_accuracy_counts_hand_made_hits_across_batch_boundaries():
+    from helpers.metrics import classifier_accuracy
+
+    x = np.zeros((23, 28, 28), np.uint8)
+    y = np.arange(23) % 10
+    y[[0, 7, 22]] = (y[[0, 7, 22]] + 1) % 10  # three wrong: accuracy 20/23
+    for batch_size in (1, 5, 23, 250):
+        model = _FixedScores()
+        assert classifier_accuracy(model, x, y, batch_size=batch_size) == pytest.approx(20 / 23)
+        assert max(model.batch_sizes) == min(batch_size, 23) and sum(model.batch_sizes) == 23
+    with pytest.raises(MetricsError, match=r"y has shape \(22,\)"):
+        classifier_accuracy(_FixedScores(), x, y[:22])
+    with pytest.raises(MetricsError, match="empty"):
+        classifier_accuracy(_FixedScores(), x[:0], y[:0])
+    with pytest.raises(MetricsError, match="NaN"):
+        classifier_accuracy(_FixedScores(), np.full((3, 28, 28), np.nan, np.float32), y[:3])
+
+
+def test_classifier_accuracy_matches_keras_evaluate():
+    import keras
+
+    from helpers.metrics import classifier_accuracy
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    rng = np.random.default_rng(3)
+    u8 = rng.integers(0, 256, size=(41, 28, 28), dtype=np.uint8)
+    y = rng.integers(0, 10, size=41)
+    want = model.evaluate(as_images(u8), y, batch_size=8, verbose=0)[1]
+    assert classifier_accuracy(model, u8, y, batch_size=8) == pytest.approx(want, abs=1e-6)

@@ -57,6 +57,7 @@ from .features import (
                        as_labels,
                        build_evaluator,
                        canonical_dataset,
+                       classifier_accuracy,
                        classifier_probs,
                        evaluator,
                        evaluator_paths,

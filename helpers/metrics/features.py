@@ -137,6 +137,22 @@ def classifier_probs(model, x, batch_size: int = INFERENCE_BATCH_SIZE, value_ran
     return np.concatenate(outputs).astype(np.float32)
 
 
+def classifier_accuracy(model, x, y, batch_size: int = INFERENCE_BATCH_SIZE, value_range=None, name: str = "x") -> float:
+    """Share of images ``x`` whose arg-max class under ``model`` is ``y``, ``batch_size`` images at a time.
+
+    What ``model.evaluate(...)[1]`` reports for an accuracy metric, without the float copy of the test set
+    and the copies Keras makes of it (10,000 MNIST test images on 2 cores: a transient of +110 MB against
+    +190-220 MB for ``evaluate``, both 125 at a time; 3.2 s against 2.0-2.6 s). Chapter 06 §6 (:func:`~helpers.metrics.tstr`, :func:`~helpers.metrics.test_accuracy`).
+    """
+    labels = as_labels(y, len(_image_array(x, name)), name="y")  # an empty x is refused there
+    correct, start = 0, 0
+    for batch in image_batches(x, batch_size, value_range, name):
+        predicted = np.asarray(model(batch, training=False)).argmax(axis=1)
+        correct += int(np.sum(predicted == labels[start:start + len(batch)]))
+        start += len(batch)
+    return correct / len(labels)
+
+
 def as_labels(y, n: int, num_classes: int = 10, name: str = "y") -> np.ndarray:
     """Integer labels ``(n,)`` in ``[0, num_classes)``; one-hot rows are accepted too.
 
@@ -219,7 +235,7 @@ class Evaluator:
     model: object
     feature_model: object
     info: dict = field(default_factory=dict)
-    batch_size: int = INFERENCE_BATCH_SIZE  # helpers.memory: faster on 2 cores than 500, and a lower peak
+    batch_size: int = INFERENCE_BATCH_SIZE  # helpers.memory: as fast on 2 cores as larger batches, a lower peak
 
     def _both(self, x):
         feats, probs = [], []

@@ -121,6 +121,7 @@ def evaluate_samples(x, y=None, dataset: str = "mnist", metrics=ALL_METRICS, n_r
     feats, probs = ev.features_and_probs(images)
     f_test, _ = _real_features(dataset, "test", n_real, seed + 1)
     seconds["features"] = time.perf_counter() - t
+    release_free_memory()  # each metric's buffers are returned before the next one allocates (helpers.memory)
     res["evaluator_test_accuracy"] = ev.info.get("test_accuracy")
     need_baseline = {"frechet", "precision_recall", "classifier_score"} & set(metrics)
     baseline = real_baseline(dataset, n=min(n, n_real), seed=seed) if need_baseline else {}

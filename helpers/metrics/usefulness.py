@@ -12,8 +12,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..memory import INFERENCE_BATCH_SIZE
-from .features import MetricsError, as_images, as_labels, canonical_dataset, checked_images, real_data
+from ..memory import INFERENCE_BATCH_SIZE, release_free_memory
+from .features import (
+    MetricsError,
+    as_images,
+    as_labels,
+    canonical_dataset,
+    checked_images,
+    classifier_accuracy,
+    real_data,
+)
 
 # Fixed train-on-synthetic-test-on-real recipe (the same for every model, so numbers compare).
 TSTR_EPOCHS = 5
@@ -76,8 +84,7 @@ def test_accuracy(model, dataset: str = "mnist", n: int | None = None) -> float:
     Chapter 06 §6.
     """
     (_, _), (x_test, y_test) = real_data(canonical_dataset(dataset))
-    x_test, y_test = x_test[:n], y_test[:n]
-    return float(model.evaluate(as_images(x_test), y_test, batch_size=EVAL_BATCH_SIZE, verbose=0)[1])
+    return classifier_accuracy(model, x_test[:n], y_test[:n], batch_size=EVAL_BATCH_SIZE, name="x_test")
 
 
 test_accuracy.__test__ = False  # not a pytest test despite its name
@@ -101,7 +108,7 @@ def tstr(x_synthetic, y_synthetic, x_real_train, y_real_train, x_test, y_test,
     ys = as_labels(y_synthetic, len(xs), name="y_synthetic")
     x_real_train = np.asarray(x_real_train)  # converted only for the n images drawn: no float copy of all 60,000
     yr = as_labels(y_real_train, len(x_real_train), name="y_real_train")
-    xt = as_images(x_test, name="x_test")
+    xt, test_range = checked_images(x_test, name="x_test")  # checked now, converted a batch at a time when scored
     yt = as_labels(y_test, len(xt), name="y_test")
     n = len(xs)
     if n > len(x_real_train):
@@ -115,5 +122,8 @@ def tstr(x_synthetic, y_synthetic, x_real_train, y_real_train, x_test, y_test,
         results["trtr_acc"] = float(trtr_acc)
     for key, (x, y) in runs.items():
         model = train_fixed_cnn(x, y, epochs=epochs, batch_size=batch_size, seed=seed)
-        results[key] = float(model.evaluate(xt, yt, batch_size=EVAL_BATCH_SIZE, verbose=0)[1])
+        results[key] = classifier_accuracy(model, xt, yt, batch_size=EVAL_BATCH_SIZE, value_range=test_range,
+                                           name="x_test")
+        del model
+        release_free_memory()  # the first CNN's buffers go before the second one trains (helpers.memory)
     return results

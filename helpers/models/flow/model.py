@@ -119,8 +119,8 @@ class FlowMatcher(keras.Model):
     def velocity(self, x_t, t: float, labels=None, guidance: float = 1.0, batch_size: int | None = None) -> np.ndarray:
         """``v(x_t, t)`` as NumPy; with labels and ``guidance != 1`` the classifier-free mix (:func:`process.guided`).
 
-        ``batch_size`` defaults to 2,000 points of a latent space and 250 images in pixel space: a pixel U-Net's
-        activations for 2,000 images take about 200 MB each, which raised chapter 07's peak memory.
+        ``batch_size`` defaults to 2,000 points of a latent space and ``INFERENCE_BATCH_SIZE`` images in pixel
+        space: a pixel U-Net's activations for 2,000 images take about 200 MB each, which raised chapter 07's peak.
         """
         x_t = np.asarray(x_t, np.float32)
         if batch_size is None:
