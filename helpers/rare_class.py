@@ -126,7 +126,9 @@ def compare_training_sets(training_sets: dict, x_test, y_test, digit: int, steps
     "digit_precision": [...], "n": size}}``, one value per seed, in the
     order of ``seeds``. Chapter 04 §8.
     """
-    from .metrics import as_images, train_fixed_cnn
+    from .memory import release_free_memory
+    from .metrics import classifier_probs, train_fixed_cnn
+    from .metrics.features import checked_images
     from .metrics.usefulness import EVAL_BATCH_SIZE
 
     if not training_sets:
@@ -134,7 +136,7 @@ def compare_training_sets(training_sets: dict, x_test, y_test, digit: int, steps
     seeds = list(seeds)
     if not seeds:
         raise ValueError("pass at least one seed.")
-    x_test = as_images(x_test, name="x_test")
+    x_test, test_range = checked_images(x_test, name="x_test")  # kept as it is (uint8), converted per batch
     y_test = _labels(y_test, len(x_test))
     digit = _digit(digit, y_test)
     results = {}
@@ -142,7 +144,10 @@ def compare_training_sets(training_sets: dict, x_test, y_test, digit: int, steps
         row = {"overall": [], "digit": [], "digit_precision": [], "n": len(x)}
         for seed in seeds:
             model = train_fixed_cnn(x, y, steps=steps, batch_size=batch_size, seed=seed, width=width)
-            scores = class_scores(model.predict(x_test, batch_size=EVAL_BATCH_SIZE, verbose=0), y_test, digit)
+            probs = classifier_probs(model, x_test, EVAL_BATCH_SIZE, test_range, name="x_test")
+            del model  # twelve classifiers in chapter 04: free each one's weights and graph before the next
+            release_free_memory()
+            scores = class_scores(probs, y_test, digit)
             for key in ("overall", "digit", "digit_precision"):
                 row[key].append(scores[key])
             if verbose:

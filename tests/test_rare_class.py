@@ -108,3 +108,36 @@ def test_compare_training_sets_gives_one_score_per_seed_and_repeats(data):
         R.compare_training_sets({}, x, y, 3, steps=1)
     with pytest.raises(ValueError, match="at least one seed"):
         R.compare_training_sets(sets, x, y, 3, steps=1, seeds=[])
+
+
+def test_compare_training_sets_scores_the_test_set_a_batch_at_a_time_in_any_format(monkeypatch):
+    # A stand-in classifier predicts the class written in pixel (0, 0) (value 25 * class), so the scores are
+    # known by hand; 300 test images cross two batch boundaries (125 per batch).
+    import helpers.metrics as metrics
+
+    seen = []
+
+    def stand_in(batch, training=False):
+        batch = np.asarray(batch)
+        seen.append((len(batch), batch.dtype, float(batch.max())))
+        return np.eye(10, dtype=np.float32)[np.rint(batch[:, 0, 0, 0] * 255 / 25).astype(int)]
+
+    monkeypatch.setattr(metrics, "train_fixed_cnn", lambda *args, **kwargs: stand_in)
+    y_test = np.arange(300) % 10
+    predicted = y_test.copy()
+    predicted[:30] = 3  # 27 wrong (the three 3s among them are right): overall 273/300
+    x_u8 = np.zeros((300, 28, 28), np.uint8)
+    x_u8[:, 0, 0] = 25 * predicted
+    sets = {"any": (x_u8, y_test)}
+    out = R.compare_training_sets(sets, x_u8, y_test, digit=3, steps=1, seeds=[0])
+    assert [n for n, _, _ in seen] == [125, 125, 50] and {d for _, d, _ in seen} == {np.dtype(np.float32)}
+    assert max(m for _, _, m in seen) <= 1.0  # converted to [0, 1] batch by batch
+    assert out["any"]["overall"] == [pytest.approx(273 / 300)]
+    assert out["any"]["digit"] == [1.0]  # every 3 is called a 3
+    assert out["any"]["digit_precision"] == [pytest.approx(30 / 57)]  # 30 true 3s among 57 called 3
+    as_float = R.compare_training_sets(sets, x_u8.astype(np.float32) / 255, y_test, digit=3, steps=1, seeds=[0])
+    assert as_float["any"]["overall"] == out["any"]["overall"]
+    bad = x_u8.astype(np.float32)
+    bad[7, 3, 3] = np.nan
+    with pytest.raises(ValueError, match="x_test"):
+        R.compare_training_sets(sets, bad, y_test, digit=3, steps=1, seeds=[0])
