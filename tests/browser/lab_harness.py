@@ -741,7 +741,11 @@ class LabPage:
         src, pixels = image.get_attribute("src"), image.screenshot()
         action()
         self.wait_changed(lambda: image.get_attribute("src"), src, what, timeout_s=timeout_s)
-        assert image.evaluate("img => img.complete && img.naturalWidth") > 0, f"{what}: the new image did not load"
+        # A new src is decoded asynchronously: wait for it to load (asserting at once failed in CI, 3 Dec 2026).
+        deadline = time.monotonic() + 10
+        while not image.evaluate("img => img.complete && img.naturalWidth > 0") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert image.evaluate("img => img.complete && img.naturalWidth > 0"), f"{what}: the new image did not load"
         assert image.screenshot() != pixels, f"{what}: the image source changed but the pixels on screen did not"
 
     @staticmethod
